@@ -1,0 +1,51 @@
+import { OptionsError } from '../../envs/core/options.ts';
+import { UsageError } from './args.ts';
+import { BENCH_ENV_USAGE, benchEnvCommand } from './commands/bench-env.ts';
+import { ENV_USAGE, envCommand } from './commands/env.ts';
+import { START_USAGE, startCommand } from './commands/start.ts';
+
+type Command = { usage: string; run: (argv: string[]) => Promise<number> };
+
+const COMMANDS: Record<string, Command> = {
+  start: { usage: START_USAGE, run: startCommand },
+  env: { usage: ENV_USAGE, run: envCommand },
+  'bench env': { usage: BENCH_ENV_USAGE, run: benchEnvCommand },
+};
+
+const USAGE = `gymlab — watch RL agents and generative models learn, and tune them while they learn
+
+usage: gymlab <command> [options]   (every result-printing command takes --json)
+
+${Object.values(COMMANDS)
+  .map((c) => c.usage)
+  .join('\n\n')}
+`;
+
+/** Runs the CLI; returns the exit status (0 ok, 1 failure, 2 bad usage or input). */
+export async function main(argv: string[]): Promise<number> {
+  const [first, second] = argv;
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
+    process.stdout.write(USAGE);
+    return first === undefined ? 2 : 0;
+  }
+  const twoWord = second !== undefined ? `${first} ${second}` : '';
+  const name = COMMANDS[twoWord] ? twoWord : first;
+  const command = COMMANDS[name];
+  if (!command) {
+    const groups = Object.keys(COMMANDS).filter((k) => k.startsWith(`${first} `));
+    const hint = groups.length > 0 ? groups.join(', ') : Object.keys(COMMANDS).join(', ');
+    process.stderr.write(
+      `gymlab: unknown command '${[first, second].filter(Boolean).join(' ')}'; try: ${hint}\n`,
+    );
+    return 2;
+  }
+  try {
+    return await command.run(argv.slice(name.split(' ').length));
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof OptionsError || err instanceof RangeError) {
+      process.stderr.write(`gymlab ${name}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
