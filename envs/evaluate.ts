@@ -20,8 +20,10 @@ export interface EvaluateSummary {
   stdReturn: number;
   /** Episodes that ended at rest (lander); 0 for envs where it does not apply. */
   landed: number;
-  /** Episodes that ended in a crash or out of bounds (lander); 0 for envs where it does not apply. */
+  /** Episodes that ended with the hull touching the ground (lander); 0 for envs where it does not apply. */
   crashed: number;
+  /** Episodes that ended by leaving the viewport (lander |x| ≥ 1); 0 for envs where it does not apply. */
+  outOfBounds: number;
   /** Episodes cut by the time limit. */
   truncated: number;
   meanLength: number;
@@ -37,6 +39,7 @@ export function evaluatePolicy(opts: EvaluateOptions): EvaluateSummary {
   const returns: number[] = [];
   let landed = 0;
   let crashed = 0;
+  let outOfBounds = 0;
   let truncated = 0;
   let totalSteps = 0;
   const start = performance.now();
@@ -51,7 +54,8 @@ export function evaluatePolicy(opts: EvaluateOptions): EvaluateSummary {
       if (r.terminated || r.truncated) {
         const outcome = r.info['outcome'];
         if (r.terminated && outcome === 'landed') landed++;
-        else if (r.terminated && (outcome === 'crashed' || outcome === 'outOfBounds')) crashed++;
+        else if (r.terminated && outcome === 'crashed') crashed++;
+        else if (r.terminated && outcome === 'outOfBounds') outOfBounds++;
         else if (r.truncated) truncated++;
         break;
       }
@@ -71,6 +75,7 @@ export function evaluatePolicy(opts: EvaluateOptions): EvaluateSummary {
     stdReturn: Math.sqrt(variance),
     landed,
     crashed,
+    outOfBounds,
     truncated,
     meanLength: totalSteps / opts.episodes,
     stepsPerSecond: totalSteps / Math.max(seconds, 1e-9),

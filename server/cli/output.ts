@@ -11,10 +11,27 @@ export interface Progress {
 }
 
 /**
+ * Runs `work` with a progress bar that is always stopped afterwards, even when `work` throws: a bar left running
+ * keeps its timer alive and the process would never exit.
+ */
+export async function withProgress<T>(bar: Progress, work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } finally {
+    bar.stop();
+  }
+}
+
+/**
  * A progress bar on stderr for people (stdout stays clean for pipes). Off when `enabled` is false (--json):
  * machines read the one JSON object instead. On a non-TTY stderr it prints a line every few seconds.
  */
-export function progressBar(enabled: boolean, total: number, format: string): Progress {
+export function progressBar(
+  enabled: boolean,
+  total: number,
+  format: string,
+  initialPayload: Record<string, string | number> = {},
+): Progress {
   if (!enabled) return { update() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
     {
@@ -27,10 +44,15 @@ export function progressBar(enabled: boolean, total: number, format: string): Pr
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0);
+  bar.start(total, 0, initialPayload);
+  let stopped = false;
   return {
     update: (value, payload) => bar.update(value, payload),
-    stop: () => bar.stop(),
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      bar.stop();
+    },
   };
 }
 

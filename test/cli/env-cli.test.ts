@@ -24,6 +24,7 @@ describe('gymlab env', () => {
         'landed',
         'meanLength',
         'meanReturn',
+        'outOfBounds',
         'policy',
         'stdReturn',
         'stepsPerSecond',
@@ -97,6 +98,6 @@ describe('gymlab start', () => {
     const r = runCli(['start', '--episodes', '2']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/episode +1 \(seed 0\): return/);
-    expect(r.stdout).toMatch(/landed \/ crashed \/ truncated/);
+    expect(r.stdout).toMatch(/landed \/ crashed \/ out of bounds \/ truncated/);
   });
 });

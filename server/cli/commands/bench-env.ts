@@ -2,7 +2,7 @@ import Matter from 'matter-js';
 import type { Env } from '../../../envs/core/env.ts';
 import { ENV_IDS, makeEnv } from '../../../envs/registry.ts';
 import { numberFlag, parseFlags } from '../args.ts';
-import { printJson, printTable, progressBar } from '../output.ts';
+import { printJson, printTable, progressBar, withProgress } from '../output.ts';
 
 export const BENCH_ENV_USAGE = `gymlab bench env [--seconds S] [--json]
   Single-thread env steps per second with a random policy, for every registered env, and the fraction of the
@@ -86,8 +86,7 @@ export async function benchEnvCommand(argv: string[]): Promise<number> {
   }
   const seconds = numberFlag(values.seconds, 'seconds', 0.1, 600)!;
   const bar = progressBar(!values.json, ENV_IDS.length, 'env {value}/{total}');
-  const envs = benchEnvs(seconds, (done) => bar.update(done));
-  bar.stop();
+  const envs = await withProgress(bar, () => benchEnvs(seconds, (done) => bar.update(done)));
   if (values.json) {
     printJson({ envs, node: process.version, threads: 1 });
   } else {

@@ -1,8 +1,8 @@
 import { evaluatePolicy } from '../../../envs/evaluate.ts';
 import { POLICY_NAMES } from '../../../envs/policies.ts';
-import { ENV_IDS, envSpec } from '../../../envs/registry.ts';
+import { ENV_IDS, envSpec, makeEnv } from '../../../envs/registry.ts';
 import { intFlag, keyValuePairs, parseFlags, UsageError } from '../args.ts';
-import { fmtNum, printJson, printTable, progressBar } from '../output.ts';
+import { fmtNum, printJson, printTable, progressBar, withProgress } from '../output.ts';
 
 export const ENV_USAGE = `gymlab env <id> [--policy heuristic|random] [--episodes N] [--seed S] [--option key=value …] [--json]
   Runs a policy for N episodes (episode i seeded with S + i) and summarises returns and outcomes.
@@ -31,16 +31,22 @@ export async function envCommand(argv: string[]): Promise<number> {
   const seed = intFlag(values.seed, 'seed', 0, 2 ** 31 - 1)!;
   const envOptions = keyValuePairs(values.option, 'option');
 
-  const bar = progressBar(!values.json, episodes, 'episode {value}/{total} | last return {last}');
-  const summary = evaluatePolicy({
-    envId,
-    policy: values.policy,
-    episodes,
-    seed,
-    envOptions,
-    onEpisode: (done, last) => bar.update(done, { last: last.toFixed(1) }),
+  // Build once up front so bad options fail before any output.
+  makeEnv(envId, envOptions).close();
+
+  const bar = progressBar(!values.json, episodes, 'episode {value}/{total} | last return {last}', {
+    last: '–',
   });
-  bar.stop();
+  const summary = await withProgress(bar, () =>
+    evaluatePolicy({
+      envId,
+      policy: values.policy,
+      episodes,
+      seed,
+      envOptions,
+      onEpisode: (done, last) => bar.update(done, { last: last.toFixed(1) }),
+    }),
+  );
 
   const { returns: _returns, ...result } = summary;
   if (values.json) {
@@ -50,6 +56,7 @@ export async function envCommand(argv: string[]): Promise<number> {
       ['mean return', `${fmtNum(result.meanReturn)} ± ${fmtNum(result.stdReturn)}`],
       ['landed', result.landed],
       ['crashed', result.crashed],
+      ['out of bounds', result.outOfBounds],
       ['truncated', result.truncated],
       ['mean length', result.meanLength],
       ['steps/s', Math.round(result.stepsPerSecond)],

@@ -34,7 +34,10 @@ export async function startCommand(argv: string[]): Promise<number> {
   });
   printTable('summary', [
     ['mean return', `${fmtNum(summary.meanReturn)} ± ${fmtNum(summary.stdReturn)}`],
-    ['landed / crashed / truncated', `${summary.landed} / ${summary.crashed} / ${summary.truncated}`],
+    [
+      'landed / crashed / out of bounds / truncated',
+      `${summary.landed} / ${summary.crashed} / ${summary.outOfBounds} / ${summary.truncated}`,
+    ],
     ['mean length', summary.meanLength],
     ['steps/s', Math.round(summary.stepsPerSecond)],
   ]);

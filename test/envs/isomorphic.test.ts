@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import vm from 'node:vm';
+import { build } from 'vite';
+import { describe, expect, it } from 'vitest';
+import { evaluatePolicy } from '../../envs/evaluate.ts';
+import { REPO_ROOT } from '../helpers/cli.ts';
+
+const ENVS_DIR = join(REPO_ROOT, 'envs');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? sourceFiles(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : [],
+  );
+}
+
+describe('envs/ is isomorphic (runs unchanged in a browser)', () => {
+  it('imports nothing from Node', () => {
+    const nodeOnly = /from ['"](node:|fs|path|os|child_process|worker_threads|crypto|url|util)['"/]/;
+    const offenders = sourceFiles(ENVS_DIR).filter((f) => nodeOnly.test(readFileSync(f, 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
+  it('a browser build of envs/ runs a lander episode with only web globals, identical to Node', async () => {
+    const out = await build({
+      configFile: false,
+      logLevel: 'silent',
+      root: REPO_ROOT,
+      build: {
+        write: false,
+        minify: false,
+        lib: { entry: join(ENVS_DIR, 'index.ts'), formats: ['iife'], name: 'gymlabEnvs' },
+      },
+    });
+    const outputs = (Array.isArray(out) ? out : [out]) as { output: { type: string; code?: string }[] }[];
+    const chunk = outputs[0]!.output.find((o) => o.type === 'chunk')!;
+    // A sandbox with what browsers have and none of Node's globals (no process, require, Buffer).
+    const sandbox: Record<string, unknown> = { crypto: globalThis.crypto, performance, console };
+    sandbox['globalThis'] = sandbox;
+    sandbox['window'] = sandbox;
+    sandbox['self'] = sandbox;
+    vm.createContext(sandbox);
+    vm.runInContext(`${chunk.code}\n;globalThis.gymlabEnvs = gymlabEnvs;`, sandbox);
+    const api = sandbox['gymlabEnvs'] as { evaluatePolicy: typeof evaluatePolicy };
+    const opts = { envId: 'LunarLander-v3', policy: 'heuristic', episodes: 2, seed: 5 };
+    const inBrowserBuild = api.evaluatePolicy(opts);
+    const inNode = evaluatePolicy(opts);
+    expect(inBrowserBuild.returns).toEqual(inNode.returns);
+  }, 120_000);
+});
