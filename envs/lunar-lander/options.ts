@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseWith } from '../core/options.ts';
 
 /** Each term of the reward; see reward.ts for what each weight multiplies. (A type, not an interface, so it
  * satisfies RewardWeighted's Record<string, number>.) */
@@ -58,9 +59,7 @@ export type ResolvedLunarLanderOptions = z.output<typeof lunarLanderOptionsSchem
 
 /** Validates options; throws an Error whose message names each offending field. */
 export function parseLunarLanderOptions(options: unknown): ResolvedLunarLanderOptions {
-  const result = lunarLanderOptionsSchema.safeParse(options ?? {});
-  if (!result.success) throw new Error(`LunarLander: invalid options\n${z.prettifyError(result.error)}`);
-  return result.data;
+  return parseWith(lunarLanderOptionsSchema, options ?? {}, 'LunarLander options');
 }
 
 /**
