@@ -1,7 +1,10 @@
 import { OptionsError } from '../../envs/core/options.ts';
 import { UsageError } from './args.ts';
 import { BENCH_ENV_USAGE, benchEnvCommand } from './commands/bench-env.ts';
+import { BENCH_SERVER_USAGE } from './commands/bench-server-usage.ts';
+import { BENCH_DQN_USAGE, EVAL_USAGE, TRAIN_DQN_USAGE } from './commands/dqn-usage.ts';
 import { ENV_USAGE, envCommand } from './commands/env.ts';
+import { SERVE_USAGE, serveCommand } from './commands/serve.ts';
 import { START_USAGE, startCommand } from './commands/start.ts';
 
 type Command = { usage: string; run: (argv: string[]) => Promise<number> };
@@ -10,6 +13,21 @@ const COMMANDS: Record<string, Command> = {
   start: { usage: START_USAGE, run: startCommand },
   env: { usage: ENV_USAGE, run: envCommand },
   'bench env': { usage: BENCH_ENV_USAGE, run: benchEnvCommand },
+  serve: { usage: SERVE_USAGE, run: serveCommand },
+  'bench server': {
+    usage: BENCH_SERVER_USAGE,
+    run: async (a) => (await import('./commands/bench-server.ts')).benchServerCommand(a),
+  },
+  // Loaded on use: these pull in TensorFlow.js, which the other commands do not need.
+  'train dqn': {
+    usage: TRAIN_DQN_USAGE,
+    run: async (a) => (await import('./commands/train-dqn.ts')).trainDqnCommand(a),
+  },
+  eval: { usage: EVAL_USAGE, run: async (a) => (await import('./commands/eval.ts')).evalCommand(a) },
+  'bench dqn': {
+    usage: BENCH_DQN_USAGE,
+    run: async (a) => (await import('./commands/bench-dqn.ts')).benchDqnCommand(a),
+  },
 };
 
 const USAGE = `gymlab — watch RL agents and generative models learn, and tune them while they learn

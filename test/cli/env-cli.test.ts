@@ -92,12 +92,3 @@ describe('gymlab bench env', () => {
     expect(out.envs[2]!['physicsFraction']).toBeNull();
   });
 });
-
-describe('gymlab start', () => {
-  it('flies the heuristic lander and prints a summary', () => {
-    const r = runCli(['start', '--episodes', '2']);
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/episode +1 \(seed 0\): return/);
-    expect(r.stdout).toMatch(/landed \/ crashed \/ out of bounds \/ truncated/);
-  });
-});
