@@ -8,7 +8,7 @@ import { Discrete } from '../envs/core/spaces.ts';
 import { unwrap } from '../envs/core/wrapper.ts';
 import { listEnvs, makeEnv } from '../envs/registry.ts';
 import { checkAccess, generateToken, isTrustedHost } from './http/access.ts';
-import { handleApi, sendError } from './http/rest.ts';
+import { handleApi, isApiPath, sendError } from './http/rest.ts';
 import { serveStatic } from './http/static-files.ts';
 import { type EnvInfo, PROTOCOL_VERSION, type SpeedMode, WS_PATH } from './protocol/messages.ts';
 import { RunManager } from './training/run-manager.ts';
@@ -128,7 +128,9 @@ async function serve(
   const handleHttp = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://server.invalid');
     const mutating = req.method !== 'GET' && req.method !== 'HEAD';
-    const denied = checkAccess(req, url, policy, { checkOrigin: mutating });
+    // The page and its assets carry no secrets and a browser cannot attach the token to `<script src>`
+    // requests, so only the API needs it; Host and Origin are checked for everything.
+    const denied = checkAccess(req, url, policy, { checkOrigin: mutating, needsToken: isApiPath(url) });
     if (denied) {
       sendError(res, denied.code, denied.message);
       return;

@@ -75,7 +75,8 @@ function presentedToken(req: IncomingMessage, url: URL): string | null {
 
 /**
  * Checks a request before it is served or upgraded. On a loopback bind the Host header must name a loopback
- * address (DNS-rebinding defence); with a token, the request must carry it; a browser's Origin (sent with
+ * address (DNS-rebinding defence); with a token, the request must carry it (unless `needsToken` is false: the
+ * viewer's static files, which a browser loads without a way to add the token); a browser's Origin (sent with
  * WebSocket upgrades and state-changing requests) must be this server's own, a loopback page when the server
  * is loopback-bound, or one of `allowedOrigins`.
  */
@@ -83,7 +84,7 @@ export function checkAccess(
   req: IncomingMessage,
   url: URL,
   policy: AccessPolicy,
-  kind: { checkOrigin: boolean },
+  kind: { checkOrigin: boolean; needsToken?: boolean },
 ): Denial | null {
   const hostHeader = req.headers.host ?? '';
   const loopbackBind = isLoopbackHost(policy.host);
@@ -94,7 +95,7 @@ export function checkAccess(
       message: `Host '${hostHeader.slice(0, 100)}' is not this server (it serves loopback addresses only)`,
     };
   }
-  if (policy.token !== null) {
+  if (policy.token !== null && kind.needsToken !== false) {
     const given = presentedToken(req, url);
     if (given === null) {
       return {

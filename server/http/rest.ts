@@ -103,6 +103,15 @@ function runIdOf(segment: string): string {
 }
 
 /**
+ * Whether a path is the REST API's (`/api`, `/api/…`): the token guards these; every other HTTP path is the
+ * built viewer's static files, which hold no secrets. handleApi routes by the same test, so nothing the API
+ * answers can slip past the token.
+ */
+export function isApiPath(url: URL): boolean {
+  return url.pathname.split('/').filter(Boolean)[0] === 'api';
+}
+
+/**
  * /api/… routes. Returns false when the path is not an API path (the static handler serves it then).
  */
 export async function handleApi(
@@ -112,8 +121,8 @@ export async function handleApi(
   manager: RunManager,
   health: () => Record<string, unknown>,
 ): Promise<boolean> {
+  if (!isApiPath(url)) return false;
   const parts = url.pathname.split('/').filter(Boolean);
-  if (parts[0] !== 'api') return false;
   const method = req.method ?? 'GET';
   const allow = (methods: string[]) => {
     if (methods.includes(method)) return true;

@@ -5,8 +5,11 @@ import { z } from 'zod';
 import { liveParamsSchema } from '../../agents/dqn/live-params.ts';
 import { OptionsError, parseWith } from '../../envs/core/options.ts';
 
-/** Bumped on any change a client of the previous version would misread. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped on any change a client of the previous version would misread. 2: binary frames carry an agent view
+ * (return so far, action, ε, Q-values) between the header and the render state.
+ */
+export const PROTOCOL_VERSION = 2;
 /** Text messages above this many bytes are refused with `too_large` (the connection stays open). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 /** WebSocket endpoint path on the HTTP port. */

@@ -21,7 +21,10 @@ export interface DqnRunRequest {
  * (`resolveDqnOptions`, then the env's own options schema). Throws OptionsError or RangeError naming the
  * field; nothing is created.
  */
-export function resolveDqnRun(request: DqnRunRequest): TrainerConfig {
+export function resolveDqnRun(
+  request: DqnRunRequest,
+  ...laterOptionLayers: Record<string, unknown>[]
+): TrainerConfig {
   const { env: envId, seed = 0, numEnvs = 1, options = {} } = request;
   if (!ENV_IDS.includes(envId)) {
     throw new OptionsError('run config', [
@@ -47,7 +50,7 @@ export function resolveDqnRun(request: DqnRunRequest): TrainerConfig {
       `'env' ${envId} has continuous actions; DQN needs a discrete action space (${discreteEnvIds().join(', ')})`,
     ]);
   }
-  const resolved = resolveDqnOptions(envId, options);
+  const resolved = resolveDqnOptions(envId, options, ...laterOptionLayers);
   parseWith(spec.optionsSchema, resolved.envOptions, `options for ${envId}`);
   const totalSteps = request.steps ?? PRESETS[envId]?.steps ?? 100_000;
   return { envId, options: resolved, seed, numEnvs, totalSteps };
@@ -62,6 +65,29 @@ export function discreteEnvIds(): string[] {
   });
 }
 
+/** config.json of a new run, from the CLI or the server: `command` is how to train the same run headless. */
+export function newRunConfig(
+  config: TrainerConfig,
+  command: string[],
+  backend: { requested?: string; tfjs: string | null },
+  now = new Date(),
+): RunConfig {
+  return {
+    algorithm: 'dqn',
+    env: config.envId,
+    seed: config.seed,
+    steps: config.totalSteps,
+    numEnvs: config.numEnvs,
+    backend: { requested: backend.requested ?? process.env['GYMLAB_BACKEND'] ?? 'auto', tfjs: backend.tfjs },
+    learner: '',
+    options: config.options,
+    presetNote: PRESETS[config.envId]?.note ?? null,
+    createdAt: now.toISOString(),
+    command,
+    resumes: [],
+  };
+}
+
 /**
  * config.json for a run the server creates. `command` is the `gymlab train dqn` line that trains the same run
  * headless (same seed, options and budget), so any server run can be reproduced from the CLI.
@@ -72,33 +98,21 @@ export function runConfigFor(
   now = new Date(),
 ): RunConfig {
   const set = Object.entries(given).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  return {
-    algorithm: 'dqn',
-    env: config.envId,
-    seed: config.seed,
-    steps: config.totalSteps,
-    numEnvs: config.numEnvs,
-    backend: { requested: process.env['GYMLAB_BACKEND'] ?? 'auto', tfjs: null },
-    learner: '',
-    options: config.options,
-    presetNote: PRESETS[config.envId]?.note ?? null,
-    createdAt: now.toISOString(),
-    command: [
-      'gymlab',
-      'train',
-      'dqn',
-      '--env',
-      config.envId,
-      '--seed',
-      String(config.seed),
-      '--steps',
-      String(config.totalSteps),
-      '--num-envs',
-      String(config.numEnvs),
-      ...set.flatMap((s) => ['--set', s]),
-    ],
-    resumes: [],
-  };
+  const command = [
+    'gymlab',
+    'train',
+    'dqn',
+    '--env',
+    config.envId,
+    '--seed',
+    String(config.seed),
+    '--steps',
+    String(config.totalSteps),
+    '--num-envs',
+    String(config.numEnvs),
+    ...set.flatMap((s) => ['--set', s]),
+  ];
+  return newRunConfig(config, command, { tfjs: null }, now);
 }
 
 /** The trainer config a run's config.json describes (for a run that has no checkpoint yet). */

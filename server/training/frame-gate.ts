@@ -1,8 +1,8 @@
 /**
  * At most one frame per `intervalMs` per run, newest wins: a frame that comes early waits, and a newer one that
  * comes while it waits replaces it. So viewers get the display rate whatever the producer's rate. Producers
- * (the worker, the replay player) already pace themselves at that rate; a 10% tolerance keeps their timing
- * jitter from holding every frame back for a few milliseconds.
+ * (the worker, the replay player) already pace themselves at that rate; their timing jitter only holds a frame
+ * back a few milliseconds, never lets two through closer than the interval, so no second ever carries more.
  */
 export class FrameGate {
   private last = -Infinity;
@@ -12,7 +12,7 @@ export class FrameGate {
   private readonly send: (frame: ArrayBuffer) => void;
 
   constructor(intervalMs: number, send: (frame: ArrayBuffer) => void) {
-    this.intervalMs = intervalMs * 0.9;
+    this.intervalMs = intervalMs;
     this.send = send;
   }
 

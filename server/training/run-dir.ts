@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParamChange } from '../../agents/dqn/live-params.ts';
+import { ENV_IDS, envSpec } from '../../envs/registry.ts';
 import { LIVE_STATUSES, type ReplaySource, type RunStatus, type SpeedMode } from '../protocol/messages.ts';
 import { writeJsonAtomic } from '../run-store/atomic-write.ts';
 import type { RunConfig } from '../run-store/run-store.ts';
@@ -27,6 +28,8 @@ export interface MetricsSummary {
   episodes: number;
   meanReturn100: number | null;
   bestMeanReturn100: number | null;
+  /** Step at which the 100-episode mean first reached the env's threshold, or null. */
+  solvedAtStep: number | null;
 }
 
 export function readRunConfig(dir: string): RunConfig | null {
@@ -67,6 +70,25 @@ export function latestCheckpoint(dir: string): { dir: string; step: number } | n
   }
 }
 
+/** `solvedAtStep` of the latest checkpoint's trainer state (agent-state.json), or null. */
+export function checkpointSolvedAt(dir: string): number | null {
+  const latest = latestCheckpoint(dir);
+  if (!latest) return null;
+  try {
+    const manifest = JSON.parse(readFileSync(join(latest.dir, 'agent-state.json'), 'utf8')) as {
+      trainer?: { solvedAtStep?: unknown };
+    };
+    const at = manifest.trainer?.solvedAtStep;
+    return typeof at === 'number' ? at : null;
+  } catch {
+    return null;
+  }
+}
+
+function solveThreshold(envId: string): number | undefined {
+  return ENV_IDS.includes(envId) ? envSpec(envId).rewardThreshold : undefined;
+}
+
 export function checkpointStep(dir: string): number | null {
   return latestCheckpoint(dir)?.step ?? null;
 }
@@ -104,8 +126,16 @@ export function readMetricsLines(dir: string): Record<string, unknown>[] {
   return out;
 }
 
-export function summarizeMetrics(lines: readonly Record<string, unknown>[]): MetricsSummary {
+/**
+ * `threshold`: the env's solved threshold (none: never solved). The solve is found as the trainer finds it:
+ * the first episode record with a full 100-episode window whose mean reaches the threshold.
+ */
+export function summarizeMetrics(
+  lines: readonly Record<string, unknown>[],
+  threshold?: number,
+): MetricsSummary {
   let steps = 0;
+  let solvedAtStep: number | null = null;
   let episodes = 0;
   let meanReturn100: number | null = null;
   let best: number | null = null;
@@ -120,10 +150,13 @@ export function summarizeMetrics(lines: readonly Record<string, unknown>[]): Met
         meanReturn100 = m;
         // The trainer's best counts only full 100-episode windows.
         if (seen >= 100 && (best === null || m > best)) best = m;
+        const at = l['step'];
+        if (solvedAtStep === null && threshold !== undefined && seen >= 100 && m >= threshold)
+          solvedAtStep = typeof at === 'number' ? at : null;
       }
     }
   }
-  return { steps, episodes, meanReturn100, bestMeanReturn100: best };
+  return { steps, episodes, meanReturn100, bestMeanReturn100: best, solvedAtStep };
 }
 
 /**
@@ -170,7 +203,10 @@ export function readRunDir(dir: string): RunDirState | null {
   if (!config || typeof config.env !== 'string') return null;
   const saved = readStatusFile(dir);
   const lines = readMetricsLines(dir);
-  const summary = summarizeMetrics(lines);
+  const summary = summarizeMetrics(lines, solveThreshold(config.env));
+  // The checkpoint's trainer state is the trainer's own word (it survives a metrics.jsonl that was cut short);
+  // the log covers runs whose solve came after their last checkpoint.
+  summary.solvedAtStep = checkpointSolvedAt(dir) ?? summary.solvedAtStep;
   const learner = saved?.learner ?? (config.learner || null);
   const last = lines
     .flatMap((l) => (Array.isArray(l['events']) ? (l['events'] as ParamChange[]) : []))

@@ -53,6 +53,11 @@ export interface ReplayEpisode {
   renderKind: number;
   data: Float32Array;
   offsets: Uint32Array;
+  /** Per frame: return so far, action into the state (−1: none), ε when it was recorded. */
+  hud: Float32Array;
+  /** Per frame: Q(s, ·) (numActions values), computed when the replay was asked for; null when unavailable. */
+  q: Float32Array | null;
+  numActions: number;
 }
 
 export type WorkerToMain =

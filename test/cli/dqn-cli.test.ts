@@ -183,7 +183,7 @@ describe('gymlab train dqn / eval', () => {
           '--out',
           join(dir, 'continuous'),
         ],
-        /needs a Discrete action space/,
+        /needs a discrete action space/i,
       ],
       [['train', 'dqn', '--env', 'LunarLander-v3', '--set', 'envOptions.gravity=5'], /'gravity' must be in/],
       [['eval', join(dir, 'nothing-here')], /is not a run directory/],

@@ -60,10 +60,21 @@ describe('training server: access control', () => {
     expect((await api(server, '/api/runs', { token: 'wrong-token-123' })).status).toBe(401);
     expect((await api(server, '/api/runs')).status).toBe(200);
     expect((await api(server, `/api/runs?token=${server.token}`, { token: null })).status).toBe(200);
-    expect((await api(server, '/', { token: null })).status).toBe(401);
-    const page = await api(server, `/?token=${server.token}`, { token: null });
+    // The page and its assets hold no secrets and a browser cannot attach the token to `<script src>`: they
+    // are served without it (the page then passes ?token= to the API and the WebSocket); the API is not.
+    const page = await api(server, '/', { token: null });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(page.text)?.[1];
+    if (asset) {
+      const js = await api(server, asset, { token: null });
+      expect(js.status).toBe(200);
+      expect(js.headers.get('content-type')).toMatch(/javascript/);
+    }
+    expect((await api(server, `/?token=${server.token}`, { token: null })).status).toBe(200);
+    expect((await api(server, '/api/health', { token: null })).status).toBe(401);
+    // Host is still checked for static files on a loopback-named bind.
+    expect((await raw(server, '/', { host: 'evil.example.com' })).status).not.toBe(200);
 
     await expect(TestClient.connect(server, { token: null })).rejects.toThrow(/401/);
     await expect(TestClient.connect(server, { token: 'wrong-token-123' })).rejects.toThrow(/401/);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { MetricsMessage, RunInfo } from '../../server/protocol/messages.ts';
@@ -106,6 +106,44 @@ describe('training server: persistence across restarts', () => {
     await again.client.runState(runId, (r) => r.status === 'stopped');
     await again.client.close();
     await again.server.stop();
+  });
+
+  it('a solved run still reads solved after a restart (from its checkpoint, or from metrics.jsonl)', async () => {
+    // Solving CartPole takes minutes, so two copies of the stopped run are marked solved the two ways a solve
+    // reaches the disk: the checkpoint's trainer state, and episode records whose 100-episode mean reached 475.
+    const fromCheckpoint = `${runId}-ckpt`;
+    const fromMetrics = `${runId}-log`;
+    for (const id of [fromCheckpoint, fromMetrics])
+      cpSync(join(runsDir, runId), join(runsDir, id), { recursive: true });
+    const latest = JSON.parse(
+      readFileSync(join(runsDir, fromCheckpoint, 'checkpoints', 'latest.json'), 'utf8'),
+    ) as { dir: string; step: number };
+    const manifestPath = join(runsDir, fromCheckpoint, 'checkpoints', latest.dir, 'agent-state.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    expect(manifest.trainer.solvedAtStep).toBeNull();
+    manifest.trainer.solvedAtStep = 12_345;
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const logged = episodes(fromMetrics);
+    const last = logged.at(-1)!;
+    let step = Number(last['step']);
+    const extra = Array.from({ length: 100 }, (_, k) => {
+      step += 500;
+      const mean = 400 + k; // reaches 475 at the 76th extra episode
+      return JSON.stringify({ step, episode: Number(last['episode']) + k + 1, meanReturn100: mean });
+    });
+    appendFileSync(join(runsDir, fromMetrics, 'metrics.jsonl'), `${extra.join('\n')}\n`);
+    const solvedStep = Number(last['step']) + 76 * 500;
+
+    const { server, client } = await start();
+    const runs = ((await client.request({ type: 'listRuns' })) as { runs: RunInfo[] }).runs;
+    expect(runs.find((r) => r.id === runId)?.solvedAtStep).toBeNull();
+    expect(runs.find((r) => r.id === fromCheckpoint)?.solvedAtStep).toBe(12_345);
+    expect(runs.find((r) => r.id === fromMetrics)?.solvedAtStep).toBe(solvedStep);
+    const viaRest = (await api(server, `/api/runs/${fromMetrics}`)).json()['run'] as RunInfo;
+    expect(viaRest.solvedAtStep).toBe(solvedStep);
+    for (const id of [fromCheckpoint, fromMetrics]) await client.ack({ type: 'deleteRun', runId: id });
+    await client.close();
+    await server.stop();
   });
 
   it('--max-runs bounds the workers: more runs wait in a queue and start as others end', async () => {

@@ -54,12 +54,16 @@ describe('training server: runs over the WebSocket protocol', () => {
     await sleep(3000);
     const frames = client.frames.slice(from);
     expect(frames.length).toBeGreaterThan(45);
-    // The display-rate cap: never more than 30 frames in any one second (31 for timer jitter at the edges).
+    // The display-rate cap. The server spaces frames ≥ 1/30 s apart; on the client side network delay can
+    // squeeze a delayed frame toward the next, so a one-second window may hold one or two extra, but over the
+    // whole three seconds the rate stays at 30 Hz (a 10 % too-fast gate would show 99 here).
+    const spanSeconds = (frames.at(-1)!.receivedAt - frames[0]!.receivedAt) / 1000;
+    expect(frames.length).toBeLessThanOrEqual(Math.ceil(spanSeconds * 30) + 2);
     for (const f of frames) {
       const inSecond = frames.filter(
         (g) => g.receivedAt >= f.receivedAt && g.receivedAt < f.receivedAt + 1000,
       );
-      expect(inSecond.length).toBeLessThanOrEqual(31);
+      expect(inSecond.length).toBeLessThanOrEqual(32);
     }
     const last = frames.at(-1)!;
     expect(last.header.runHandle).toBe(sub.run!.handle);

@@ -32,8 +32,8 @@ async function start(args: string[] = []): Promise<ServerProcess & { demoRunId?:
 describe('gymlab start', () => {
   let demoRunId: string;
 
-  it('serves with a LunarLander-v3 demo run already training in realtime, watchable', async () => {
-    const server = await start();
+  it('serves with a LunarLander-v3 demo run already training (here in realtime), watchable', async () => {
+    const server = await start(['--demo-speed', 'realtime']);
     expect(server.demoRunId).toMatch(/^LunarLander-v3__dqn__0__\d+$/);
     demoRunId = server.demoRunId!;
     const client = await TestClient.connect(server);
@@ -67,11 +67,13 @@ describe('gymlab start', () => {
     await server.stop();
   });
 
-  it('a second start resumes the same demo run instead of making a new one', async () => {
+  it('a second start resumes the same demo run, by default training flat out so its curve moves', async () => {
     const server = await start();
     expect(server.demoRunId).toBe(demoRunId);
     const client = await TestClient.connect(server);
-    await client.runState(demoRunId, (r) => r.status === 'running');
+    await client.ack({ type: 'subscribe', runId: demoRunId });
+    const state = await client.runState(demoRunId, (r) => r.status === 'running');
+    expect(state.run?.speed).toBe('max');
     const config = JSON.parse(readFileSync(join(runsDir, demoRunId, 'config.json'), 'utf8'));
     expect(config.resumes.length).toBe(1);
     await client.close();

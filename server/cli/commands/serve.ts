@@ -21,7 +21,8 @@ export const SERVE_FLAGS = {
   token: { type: 'string' },
   'max-runs': { type: 'string' },
   'no-demo': { type: 'boolean', default: false },
-  'demo-speed': { type: 'string', default: 'realtime' },
+  // Flat out by default so a newcomer sees the curve climb within a minute; the viewer switches modes.
+  'demo-speed': { type: 'string', default: 'max' },
   'frame-hz': { type: 'string', default: '30' },
   'heartbeat-ms': { type: 'string', default: '15000' },
   'allow-origin': { type: 'string', multiple: true, default: [] as string[] },

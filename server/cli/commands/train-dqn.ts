@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PRESETS, resolveDqnOptions } from '../../../agents/dqn/options.ts';
 import type { DqnTrainer, TrainerConfig, TrainSummary } from '../../../agents/dqn/trainer.ts';
-import { parseWith } from '../../../envs/core/options.ts';
 import { ENV_IDS, envSpec } from '../../../envs/registry.ts';
 import { parseBackendChoice } from '../../../models/backend-choices.ts';
-import type { RunConfig, RunStore } from '../../run-store/run-store.ts';
+import type { RunStore } from '../../run-store/run-store.ts';
+import { newRunConfig, resolveDqnRun } from '../../training/dqn-config.ts';
 import { intFlag, keyValuePairs, parseFlags, UsageError } from '../args.ts';
 import { fmtNum, printJson, printTable, progressBar } from '../output.ts';
 import { TRAIN_DQN_USAGE } from './dqn-usage.ts';
@@ -93,17 +92,24 @@ export async function trainDqnCommand(argv: string[]): Promise<number> {
     const seed = intFlag(values.seed ?? '0', 'seed', 0, 2 ** 31 - 1)!;
     const numEnvs = intFlag(values['num-envs'] ?? '1', 'num-envs', 1, 1024)!;
     const fileOptions = values.config === undefined ? {} : readConfigFile(values.config);
-    const options = resolveDqnOptions(envId, fileOptions, keyValuePairs(values.set, 'set'));
-    // A bad env option must fail before a run directory is created.
-    parseWith(envSpec(envId).optionsSchema, options.envOptions, `options for ${envId}`);
-    const totalSteps = steps ?? PRESETS[envId]?.steps ?? 100_000;
-    const config: TrainerConfig = { envId, options, seed, numEnvs, totalSteps, backend: values.backend };
+    // The same resolution and validation as the server's createRun: all before a run directory exists.
+    const config: TrainerConfig = {
+      ...resolveDqnRun(
+        { env: envId, seed, steps, numEnvs, options: fileOptions },
+        keyValuePairs(values.set, 'set'),
+      ),
+      backend: values.backend,
+    };
     const loaded = await load();
     backend = loaded.backend;
     const dir = values.out ?? loaded.defaultRunDir(envId, seed);
     // The trainer first: an env it cannot train on fails before a run directory is created.
     trainer = await loaded.DqnTrainer.create(config);
-    store = loaded.RunStore.create(dir, runConfigOf(config, backend.name, values.backend, argv));
+    const command = ['gymlab', 'train', 'dqn', ...argv];
+    store = loaded.RunStore.create(
+      dir,
+      newRunConfig(config, command, { requested: values.backend, tfjs: backend.name }),
+    );
     trainer.setCallbacks(store.callbacks());
     store.writeConfig({ ...store.readConfig(), learner: trainer.agent.learner.backend });
   }
@@ -185,26 +191,4 @@ function readConfigFile(path: string): Record<string, unknown> {
     throw new UsageError(`--config ${path}: expected a JSON object of DQN options`);
   }
   return value as Record<string, unknown>;
-}
-
-function runConfigOf(
-  config: TrainerConfig,
-  tfjsBackend: string,
-  requested: string | undefined,
-  argv: string[],
-): RunConfig {
-  return {
-    algorithm: 'dqn',
-    env: config.envId,
-    seed: config.seed,
-    steps: config.totalSteps,
-    numEnvs: config.numEnvs,
-    backend: { requested: requested ?? process.env['GYMLAB_BACKEND'] ?? 'auto', tfjs: tfjsBackend },
-    learner: '',
-    options: config.options,
-    presetNote: PRESETS[config.envId]?.note ?? null,
-    createdAt: new Date().toISOString(),
-    command: ['gymlab', 'train', 'dqn', ...argv],
-    resumes: [],
-  };
 }
