@@ -73,7 +73,11 @@ export function packAgentView(a: AgentView): Float32Array {
 }
 
 /** One binary frame message: the header, the agent view (when given), then `payload` (a packed render state). */
-export function encodeFrame(header: FrameHeader, payload: Float32Array, agent?: AgentView | null): ArrayBuffer {
+export function encodeFrame(
+  header: FrameHeader,
+  payload: Float32Array,
+  agent?: AgentView | null,
+): ArrayBuffer {
   const block = agent ? packAgentView(agent) : new Float32Array(0);
   const buf = new ArrayBuffer(FRAME_HEADER_BYTES + block.byteLength + payload.byteLength);
   const view = new DataView(buf);

@@ -19,7 +19,15 @@ interface Episode {
   step: number;
 }
 
-const emptyEpisode = (): Episode => ({ frames: [], hud: [], obs: [], ret: 0, length: 0, episode: 0, step: 0 });
+const emptyEpisode = (): Episode => ({
+  frames: [],
+  hud: [],
+  obs: [],
+  ret: 0,
+  length: 0,
+  episode: 0,
+  step: 0,
+});
 
 /** A recorded episode and its observations (these stay in the worker: they become Q-values there). */
 export interface RecordedEpisode {

@@ -47,3 +47,54 @@ export class FrameGate {
     this.send(frame);
   }
 }
+
+/**
+ * One FrameGate per env of a run (frames of a vector run carry their env index): each env gets the display
+ * rate on its own, newest wins per env, so a busy env 0 never starves the others. Remembers each env's newest
+ * frame sent, for a viewer that subscribes later.
+ */
+export class EnvFrameGates {
+  private readonly gates = new Map<number, FrameGate>();
+  private readonly newest = new Map<number, ArrayBuffer>();
+  private readonly intervalMs: number;
+  private readonly send: (frame: ArrayBuffer) => void;
+  private readonly maxEnvs: number;
+
+  constructor(intervalMs: number, send: (frame: ArrayBuffer) => void, maxEnvs = 16) {
+    this.intervalMs = intervalMs;
+    this.send = send;
+    this.maxEnvs = maxEnvs;
+  }
+
+  push(frame: ArrayBuffer): void {
+    const env = frameEnvIndex(frame);
+    // The worker caps the envs it streams; this only guards the map against a frame it should not have sent.
+    if (env >= this.maxEnvs) return;
+    let gate = this.gates.get(env);
+    if (!gate) {
+      gate = new FrameGate(this.intervalMs, (f) => {
+        this.newest.set(env, f);
+        this.send(f);
+      });
+      this.gates.set(env, gate);
+    }
+    gate.push(frame);
+  }
+
+  /** Each env's newest frame that went out, by env index; `filter` picks which (e.g. only replay frames). */
+  latest(filter: (frame: ArrayBuffer) => boolean = () => true): ArrayBuffer[] {
+    return [...this.newest.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([, f]) => f)
+      .filter(filter);
+  }
+
+  close(): void {
+    for (const g of this.gates.values()) g.close();
+  }
+}
+
+/** The env index of a binary frame (u16 at byte 4, see protocol/frames.ts), without decoding the rest. */
+function frameEnvIndex(frame: ArrayBuffer): number {
+  return frame.byteLength >= 6 ? new DataView(frame).getUint16(4, true) : 0;
+}

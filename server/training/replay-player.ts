@@ -111,6 +111,12 @@ export class ReplayPlayer {
         time: performance.timeOrigin + performance.now(),
       },
       ep.data.subarray(ep.offsets[i]!, ep.offsets[i + 1]!),
+      {
+        ret: ep.hud[i * 3]!,
+        action: ep.hud[i * 3 + 1]! < 0 ? null : ep.hud[i * 3 + 1]!,
+        epsilon: Number.isNaN(ep.hud[i * 3 + 2]!) ? null : ep.hud[i * 3 + 2]!,
+        q: ep.q ? ep.q.subarray(i * ep.numActions, (i + 1) * ep.numActions) : null,
+      },
     );
   }
 }

@@ -5,6 +5,7 @@ import type { ParamChange } from '../../agents/dqn/live-params.ts';
 import type { EpisodeRecord, MetricsRecord } from '../../agents/dqn/trainer.ts';
 import { OptionsError } from '../../envs/core/options.ts';
 import { ENV_IDS, envSpec } from '../../envs/registry.ts';
+import { FRAME_FLAG_REPLAY } from '../protocol/frames.ts';
 import {
   type ControlAction,
   type DqnRunConfig,
@@ -20,7 +21,8 @@ import {
 } from '../protocol/messages.ts';
 import { writeJsonAtomic } from '../run-store/atomic-write.ts';
 import { resolveDqnRun, runConfigFor } from './dqn-config.ts';
-import { FrameGate } from './frame-gate.ts';
+import { MAX_WATCHED_ENVS } from './env-watch.ts';
+import { EnvFrameGates } from './frame-gate.ts';
 import { ReplayPlayer } from './replay-player.ts';
 import { checkpointStep, listRunDirs, readRunDir, writeStatusFile } from './run-dir.ts';
 import type {
@@ -71,9 +73,9 @@ interface RunEntry {
   totalStepsOverride?: number;
   requests: Map<number, Pending>;
   replayRequests: Map<number, (ep: ReplayEpisode | null) => void>;
-  lastFrame: ArrayBuffer | null;
   framesWanted: boolean;
-  gate: FrameGate;
+  /** Rate limit per (run, env): each env of a vector run streams at the display rate. */
+  gate: EnvFrameGates;
   player: ReplayPlayer | null;
   lastStateAt: number;
   shutdown: boolean;
@@ -123,9 +125,15 @@ export class RunManager {
     return this.entry(runId).dir;
   }
 
-  /** The newest live frame of a run (for a viewer that just subscribed), or null. */
-  lastFrame(runId: string): ArrayBuffer | null {
-    return this.runs.get(runId)?.lastFrame ?? null;
+  /**
+   * The newest frame of each env of a run (for a viewer that just subscribed): in replay mode only the replay's,
+   * so a grid does not show other envs frozen at their last live frame.
+   */
+  lastFrames(runId: string): ArrayBuffer[] {
+    const e = this.runs.get(runId);
+    if (!e) return [];
+    if (e.info.speed !== 'replay') return e.gate.latest();
+    return e.gate.latest((f) => (new Uint8Array(f, 0, 3)[2]! & FRAME_FLAG_REPLAY) !== 0);
   }
 
   get activeCount(): number {
@@ -356,12 +364,12 @@ export class RunManager {
       settled: false,
       requests: new Map(),
       replayRequests: new Map(),
-      lastFrame: null,
       framesWanted: false,
-      gate: new FrameGate(1000 / this.opts.frameHz, (frame) => {
-        entry.lastFrame = frame;
-        this.listener?.frame(id, frame);
-      }),
+      gate: new EnvFrameGates(
+        1000 / this.opts.frameHz,
+        (frame) => this.listener?.frame(id, frame),
+        MAX_WATCHED_ENVS,
+      ),
       player: null,
       lastStateAt: 0,
       shutdown: false,

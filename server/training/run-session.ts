@@ -2,11 +2,17 @@ import type { ParamChange } from '../../agents/dqn/live-params.ts';
 import type { DqnTrainer, EpisodeRecord, MetricsRecord, TrainerCallbacks } from '../../agents/dqn/trainer.ts';
 import { isRewardWeighted } from '../../envs/core/env.ts';
 import { unwrap } from '../../envs/core/wrapper.ts';
-import { encodeFrame, FRAME_FLAG_EPISODE_END, FRAME_FLAG_EPISODE_START } from '../protocol/frames.ts';
+import {
+  type AgentView,
+  encodeFrame,
+  FRAME_FLAG_EPISODE_END,
+  FRAME_FLAG_EPISODE_START,
+} from '../protocol/frames.ts';
 import type { LiveValues, Progress, ReplaySource, RunStatus, SpeedMode } from '../protocol/messages.ts';
 import { packRenderState, renderKindCode } from '../protocol/render-packing.ts';
 import type { RunStore } from '../run-store/run-store.ts';
-import type { EpisodeRecorder, RecordedFrame } from './episode-recorder.ts';
+import { MAX_WATCHED_ENVS, rawObservation, type WatchEvent, WatchWrapper } from './env-watch.ts';
+import type { EpisodeRecorder } from './episode-recorder.ts';
 import type { WorkerStart, WorkerToMain } from './worker-messages.ts';
 
 const BATCH_MS = 250;
@@ -36,7 +42,12 @@ export class RunSession {
   private finishing = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private nextDue = 0;
-  private lastFrameAt = -Infinity;
+  /** When each watched env last sent a frame: every env gets the display rate on its own. */
+  private readonly lastFrameAt = new Float64Array(MAX_WATCHED_ENVS).fill(Number.NEGATIVE_INFINITY);
+  /** The envs that stream frames (the first MAX_WATCHED_ENVS of the vector env). */
+  private readonly watched: WatchWrapper[];
+  /** One encoded observation: the input of the Q-values a frame carries. */
+  private readonly qInput: Float32Array;
   private lastCheckpointStep: number;
   private metrics: MetricsRecord[] = [];
   private episodes: EpisodeRecord[] = [];
@@ -66,7 +77,8 @@ export class RunSession {
     this.fps = trainer.vec.envs[0]!.metadata.renderFps;
     this.frameIntervalMs = 1000 / this.start.frameHz;
     this.lastCheckpointStep = trainer.steps;
-    recorder.onFrame = (f) => this.onFrame(f);
+    this.watched = trainer.vec.envs.filter((e): e is WatchWrapper => e instanceof WatchWrapper);
+    this.qInput = new Float32Array(trainer.agent.encoder.inputSize);
     this.callbacks = {
       onEpisode: (r) => {
         this.episodes.push(r);
@@ -129,50 +141,85 @@ export class RunSession {
     }
   }
 
-  /** Each step of env 0: the live frame when one is due, the fault hook, and parking the run loop. */
-  private onFrame(f: RecordedFrame): void {
+  /**
+   * Each reset and step of a watched env: its live frame when one is due for that env (≤ frameHz each), and on
+   * env 0 the fault hook and parking the run loop. Nothing is packed or computed unless a frame goes out.
+   */
+  onWatch(w: WatchWrapper, event: WatchEvent, ended: boolean): void {
     const { trainer } = this;
-    if (this.start.fault && trainer.steps >= this.start.fault.atStep)
-      injectFault(this.start.fault.kind, trainer.steps);
-    if (this.parked && trainer.status === 'running') trainer.pause();
+    if (w.index === 0) {
+      if (this.start.fault && trainer.steps >= this.start.fault.atStep)
+        injectFault(this.start.fault.kind, trainer.steps);
+      if (this.parked && trainer.status === 'running') trainer.pause();
+    }
     if (!this.framesOn || this.speed === 'replay') return;
     const now = performance.now();
-    if (now - this.lastFrameAt < this.frameIntervalMs) return;
-    this.lastFrameAt = now;
-    this.sendFrame(f);
+    if (now - this.lastFrameAt[w.index]! < this.frameIntervalMs) return;
+    this.lastFrameAt[w.index] = now;
+    this.sendFrame(
+      w,
+      (event === 'reset' ? FRAME_FLAG_EPISODE_START : 0) | (ended ? FRAME_FLAG_EPISODE_END : 0),
+    );
   }
 
-  sendFrame(f: RecordedFrame): void {
-    const flags =
-      (f.episodeStart ? FRAME_FLAG_EPISODE_START : 0) | (f.episodeEnd ? FRAME_FLAG_EPISODE_END : 0);
+  /** Encodes and posts the frame of one watched env now: its render state and its agent view. */
+  sendFrame(w: WatchWrapper, flags: number): void {
+    const state = w.renderState();
+    const agent: AgentView = {
+      ret: w.ret,
+      action: w.action,
+      epsilon: this.trainer.agent.epsilon,
+      q: this.qValuesOf(w),
+    };
     const buffer = encodeFrame(
       {
-        renderKind: f.renderKind,
+        renderKind: renderKindCode(state.kind),
         flags,
-        envIndex: 0,
+        envIndex: w.index,
         runHandle: this.start.handle,
         step: this.trainer.steps,
         episode: this.trainer.episodes + 1,
-        frame: f.frame,
+        frame: w.length,
         time: performance.timeOrigin + performance.now(),
       },
-      f.payload,
+      packRenderState(state),
+      agent,
     );
     this.post({ type: 'frame', buffer }, [buffer]);
   }
 
-  /** Sends the newest state of env 0 now (after single steps, when a viewer subscribes to a paused run). */
+  /**
+   * Q(s, ·) of the observation the env's next action will be chosen from, by the online network: one forward
+   * pass of one row, only for a frame that is sent. (The agent's own greedy pass does not expose its Q-values,
+   * and it runs for every env step.)
+   */
+  private qValuesOf(w: WatchWrapper): Float32Array | null {
+    if (w.obs === null) return null;
+    const { agent } = this.trainer;
+    agent.encoder.encode(rawObservation(w.obs), 0, this.qInput, 0);
+    // A copy: the learner's output buffer is reused by its next call.
+    return agent.learner.qValues(this.qInput, 1).slice();
+  }
+
+  /** Q-values of a recorded episode's observations, in one batched pass (when a replay asks for it). */
+  replayQValues(obs: readonly ArrayLike<number>[]): { q: Float32Array; numActions: number } {
+    const { agent } = this.trainer;
+    const size = agent.encoder.inputSize;
+    const inputs = new Float32Array(obs.length * size);
+    obs.forEach((o, i) => {
+      agent.encoder.encode(o, 0, inputs, i * size);
+    });
+    return { q: agent.learner.qValues(inputs, obs.length).slice(), numActions: agent.spec.numActions };
+  }
+
+  /** Sends the newest state of every watched env now (after single steps, when a viewer subscribes to a paused run). */
   sendCurrentFrame(): void {
     if (!this.framesOn || this.speed === 'replay') return;
-    const state = this.trainer.vec.envs[0]!.renderState();
-    this.lastFrameAt = performance.now();
-    this.sendFrame({
-      payload: packRenderState(state),
-      renderKind: renderKindCode(state.kind),
-      frame: (state as { step?: number }).step ?? 0,
-      episodeStart: false,
-      episodeEnd: false,
-    });
+    const now = performance.now();
+    for (const w of this.watched) {
+      this.lastFrameAt[w.index] = now;
+      this.sendFrame(w, 0);
+    }
   }
 
   // ─── speed and control ────────────────────────────────────────────────────────────────────────────

@@ -50,10 +50,24 @@ async function handle(msg: MainToWorker): Promise<void> {
     return;
   }
   if (msg.type === 'replay') {
-    const episode = s.recorder.episode(msg.source);
+    const recorded = s.recorder.episode(msg.source);
+    const episode = recorded?.episode ?? null;
+    if (recorded && episode) {
+      // Q under the current network, computed once per replayed episode rather than at every recorded step.
+      const { q, numActions } = s.replayQValues(recorded.obs);
+      episode.q = q;
+      episode.numActions = numActions;
+    }
     post(
       { type: 'replayEpisode', id: msg.id, episode },
-      episode ? [episode.data.buffer as ArrayBuffer, episode.offsets.buffer as ArrayBuffer] : [],
+      episode
+        ? [
+            episode.data.buffer as ArrayBuffer,
+            episode.offsets.buffer as ArrayBuffer,
+            episode.hud.buffer as ArrayBuffer,
+            ...(episode.q ? [episode.q.buffer as ArrayBuffer] : []),
+          ]
+        : [],
     );
     return;
   }
@@ -133,8 +147,11 @@ async function main(): Promise<void> {
   const store = RunStore.open(start.runDir);
   const runConfig = store.readConfig();
   const recorder = new EpisodeRecorder();
-  const deps = { makeVectorEnv: recordingVectorEnv(recorder) };
   let holder: RunSession | null = null;
+  // The envs are built inside create()/restore(), before the session exists: events until then are dropped.
+  const deps = {
+    makeVectorEnv: recordingVectorEnv(recorder, (w, ev, ended) => holder?.onWatch(w, ev, ended)),
+  };
   // The session's callbacks exist once the session does; the trainer calls them only after create().
   const extra: TrainerCallbacks = {
     onEpisode: (r) => holder?.callbacks.onEpisode?.(r),
@@ -170,6 +187,7 @@ async function main(): Promise<void> {
     backend: { ...runConfig.backend, tfjs: backend.name },
   });
   recorder.counters = () => ({ step: trainer.steps, episodes: trainer.episodes });
+  recorder.epsilon = () => trainer.agent.epsilon;
   const s = new RunSession(trainer, store, recorder, start, post);
   holder = s;
   post({

@@ -52,8 +52,7 @@ export async function handleMessage(hub: Hub, client: Client, msg: ClientMessage
       reply({ type: 'runState', run });
       if (!hadFrames && set.has('frames')) {
         hub.framesSubscribersChanged(msg.runId);
-        const last = manager.lastFrame(msg.runId);
-        if (last) client.frame(last);
+        for (const last of manager.lastFrames(msg.runId)) client.frame(last);
       }
       return;
     }

@@ -72,6 +72,12 @@ describe.skipIf(!HAS_CHROMIUM)('viewer end to end in Chromium', () => {
     await expect
       .poll(() => page.getByTestId('hud').locator('.hud-value').first().textContent())
       .not.toBe('—');
+    // Server frames carry the agent view: the return so far (the third HUD value) and Q bars, one greedy.
+    await expect
+      .poll(() => page.getByTestId('hud').locator('.hud-value').nth(2).textContent(), { timeout: 15_000 })
+      .not.toBe('—');
+    await expect.poll(() => page.locator('.hud-q-row.greedy').count(), { timeout: 15_000 }).toBe(1);
+    expect(await page.locator('.hud-q-row').count()).toBe(4);
   }, 90_000);
 
   it('changes γ live: the server acknowledges it and every chart marks it', async () => {

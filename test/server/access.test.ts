@@ -49,7 +49,7 @@ function raw(
 }
 
 describe('training server: access control', () => {
-  it('a bind other than 127.0.0.1 requires a token (generated when not given) for REST, the page and WebSocket', async () => {
+  it('a bind other than 127.0.0.1 requires a token (generated when not given) for REST and WebSocket, not the page', async () => {
     const server = await serve(['--host', '127.0.0.2']);
     expect(server.host).toBe('127.0.0.2');
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.2:\d+\/$/);

@@ -197,7 +197,7 @@ function hostile(rng: Rng, live: string): Case {
     () => ({
       data: json({ type: 'hello', protocolVersion: 99 }),
       code: /unsupported_version/,
-      message: /version 1/,
+      message: /speaks version 2/,
     }),
     () => ({
       data: json({ type: 'listRuns', requestId: 'x'.repeat(65) }),

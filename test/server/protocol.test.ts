@@ -14,7 +14,12 @@ import {
   framePayload,
   readFrameHeader,
 } from '../../server/protocol/frames.ts';
-import { ProtocolError, parseClientMessage, serverMessageSchema } from '../../server/protocol/messages.ts';
+import {
+  PROTOCOL_VERSION,
+  ProtocolError,
+  parseClientMessage,
+  serverMessageSchema,
+} from '../../server/protocol/messages.ts';
 import { packRenderState, renderKindCode, unpackRenderState } from '../../server/protocol/render-packing.ts';
 import { REPO_ROOT } from '../helpers/cli.ts';
 
@@ -89,6 +94,36 @@ describe('protocol: binary frames', () => {
     const view = host.subarray(3);
     expect(framePayload(view)).toEqual(new Float32Array(buf, FRAME_HEADER_BYTES));
     expect(decodeFrame(view).state).toEqual(fround(state));
+  });
+
+  it('the agent view round-trips: return, action, ε and Q-values between the header and the render state', () => {
+    const state = statesOf('LunarLander-v3', 12, () => 2).at(-1)!;
+    const payload = packRenderState(state);
+    const q = Float32Array.from([1.5, -2.25, 3.75, 0.125]);
+    const buf = encodeFrame(header, payload, { ret: -12.5, action: 2, epsilon: 0.05, q });
+    // Header, 4 + n agent values, then the render state.
+    expect(buf.byteLength).toBe(FRAME_HEADER_BYTES + (4 + q.length) * 4 + payload.byteLength);
+    expect(new DataView(buf).getUint16(6, true)).toBe(4 + q.length);
+    expect(new DataView(buf).getUint8(3)).toBe(PROTOCOL_VERSION);
+    const d = decodeFrame(buf);
+    expect(d.header).toEqual(header);
+    expect(d.agent).toEqual({ ret: -12.5, action: 2, epsilon: Math.fround(0.05), q });
+    expect(d.state).toEqual(fround(state));
+    expect(framePayload(buf)).toEqual(payload);
+    // Unknowns: no action yet, no ε, no Q-values.
+    const bare = decodeFrame(encodeFrame(header, payload, { ret: 0, action: null, epsilon: null, q: null }));
+    expect(bare.agent).toEqual({ ret: 0, action: null, epsilon: null, q: null });
+    // No agent view at all: none decoded, the render state starts at byte 32.
+    expect(decodeFrame(encodeFrame(header, payload)).agent).toBeNull();
+    // A length that runs past the message, or disagrees with its Q count, is refused.
+    const long = new Uint8Array(
+      encodeFrame(header, packRenderState(statesOf('CartPole-v1', 1, () => 0)[0]!)),
+    );
+    new DataView(long.buffer).setUint16(6, 1000, true);
+    expect(() => decodeFrame(long)).toThrow(/agent view \(1000 values\) runs past its end/);
+    const mismatched = new Uint8Array(buf.slice(0));
+    new DataView(mismatched.buffer).setFloat32(FRAME_HEADER_BYTES + 12, 3, true);
+    expect(() => decodeFrame(mismatched)).toThrow(/bad agent view/);
   });
 
   it('malformed frames are refused with a RangeError, never misread', () => {

@@ -12,6 +12,7 @@ import type {
   ServerMessage,
   WelcomeMessage,
 } from '../../server/protocol/messages.ts';
+import { PROTOCOL_VERSION } from '../../server/protocol/messages.ts';
 import {
   api,
   removeDir,
@@ -43,7 +44,12 @@ afterAll(async () => {
 describe('training server: runs over the WebSocket protocol', () => {
   it('says hello, creates a run and streams frames (≤ 30 Hz), metrics and episodes', async () => {
     const welcome = (await client.hello()) as WelcomeMessage;
-    expect(welcome).toMatchObject({ type: 'welcome', protocolVersion: 1, server: 'gymlab', frameHz: 30 });
+    expect(welcome).toMatchObject({
+      type: 'welcome',
+      protocolVersion: PROTOCOL_VERSION,
+      server: 'gymlab',
+      frameHz: 30,
+    });
     expect(welcome.envs.map((e) => e.id)).toContain('LunarLander-v3');
     cartpole = await client.createRun(tinyCartPole({ steps: 5_000_000 }));
     expect(cartpole).toMatch(/^CartPole-v1__dqn__1__\d+$/);
@@ -169,6 +175,13 @@ describe('training server: runs over the WebSocket protocol', () => {
     const indices = ofEpisode.map((f) => f.header.frame);
     expect(indices).toEqual([...indices].sort((x, y) => x - y));
     expect(ofEpisode[0]!.header.frame).toBe(0);
+    // Replayed frames carry the agent view recorded with them: the return builds up to the episode's (CartPole
+    // pays 1 a step), the action taken, and Q-values of each state (under the network at replay time).
+    for (const f of ofEpisode) {
+      expect(f.agent!.ret).toBe(f.header.frame);
+      expect(f.agent!.q).toHaveLength(2);
+      expect(f.agent!.action).toEqual(f.header.frame === 0 ? null : expect.any(Number));
+    }
     await client.ack({ type: 'setParams', runId: cartpole, params: { speed: 'max' } });
   });
 

@@ -3,12 +3,13 @@ import type { Sample } from '../scene/frame-track.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import { fmtNum, fmtReturn } from '../ui/format.ts';
 import { actionNamesFor, actionOfState } from './actions.ts';
+import { qBars } from './frame-info.ts';
 
 /** What a frame carries for the HUD beyond the state itself (local play knows more than server frames). */
 export interface HudInfo {
   /** The run's env step when the frame was taken (server frames). */
   runStep?: number;
-  /** Return of the episode so far (local play), or null when unknown. */
+  /** Return of the episode so far (local play, and server frames' agent view), or null when unknown. */
   ret?: number | null;
   /** The action taken into this state, when known exactly. */
   action?: number | null;
@@ -78,7 +79,7 @@ export class Hud {
     this.mode.dataset['tone'] = tone;
   }
 
-  /** ε to show when frames carry none (server frames: the run's current ε from its metrics). */
+  /** ε to show when a frame carries none (the run's current ε from its metrics). */
   setEpsilon(eps: number | null): void {
     this.fallbackEpsilon = eps;
   }
@@ -156,25 +157,14 @@ export class Hud {
       }
       return;
     }
-    let lo = Infinity;
-    let hi = -Infinity;
-    let greedy = 0;
-    for (let i = 0; i < q.length; i++) {
-      const v = q[i]!;
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-      if (v > q[greedy]!) greedy = i;
-    }
-    // Bars show where each value sits between the worst and the best action, with a floor so all are seen.
-    const span = hi - lo;
+    const { bars } = qBars(q, action);
     this.qRows.forEach((r, i) => {
-      const v = q[i];
-      if (v === undefined) return;
-      const frac = span > 1e-9 ? (v - lo) / span : 1;
-      r.bar.style.width = `${(12 + 88 * frac).toFixed(1)}%`;
-      setText(r.value, fmtNum(v, 2));
-      r.row.classList.toggle('greedy', i === greedy);
-      r.row.classList.toggle('taken', i === action && i !== greedy);
+      const b = bars[i];
+      if (!b) return;
+      r.bar.style.width = `${b.width.toFixed(1)}%`;
+      setText(r.value, fmtNum(b.value, 2));
+      r.row.classList.toggle('greedy', b.greedy);
+      r.row.classList.toggle('taken', b.taken);
     });
   }
 }

@@ -1,7 +1,8 @@
-import { FRAME_FLAG_EPISODE_START, FRAME_FLAG_REPLAY } from '../../../server/protocol/frames.ts';
+import { FRAME_FLAG_EPISODE_START } from '../../../server/protocol/frames.ts';
 import type { Params, ReplayMessage, RunInfo, ServerMessage } from '../../../server/protocol/messages.ts';
 import type { AnyRenderState } from '../../../server/protocol/render-packing.ts';
 import type { AppContext } from '../app/context.ts';
+import { hudInfoOfFrame } from '../hud/frame-info.ts';
 import { Hud, type HudInfo } from '../hud/hud.ts';
 import { KEY_HELP, KeyboardPad } from '../play/keyboard.ts';
 import { LocalSession } from '../play/local-session.ts';
@@ -25,6 +26,10 @@ export function modeOfRun(run: RunInfo): WatchMode {
   return 'live';
 }
 
+function isReplayMode(mode: WatchMode): boolean {
+  return mode === 'replay-latest' || mode === 'replay-best';
+}
+
 function paramsOfMode(mode: WatchMode): Params | null {
   if (mode === 'live') return { speed: 'max' };
   if (mode === 'realtime') return { speed: 'realtime' };
@@ -36,7 +41,8 @@ function paramsOfMode(mode: WatchMode): Params | null {
 /**
  * The scene of a run: its streamed frames in one of the server's speed modes (live, real-time, replay of the
  * latest or best episode), or played in this page — the latest checkpoint on envs/ code, several envs at once
- * as a grid or as ghosts, or flown by hand with the arrow keys. The HUD follows env 0.
+ * as a grid or as ghosts, or flown by hand with the arrow keys. Server frames come for every env of a vector
+ * run (up to 16), each with its agent view; the HUD follows env 0.
  */
 export class WatchPanel {
   readonly el: HTMLElement;
@@ -205,6 +211,7 @@ export class WatchPanel {
 
   private async setMode(mode: WatchMode, force = false, reloadNet = false): Promise<void> {
     const wasServer = this.isServerMode();
+    const previous = this.mode;
     const changed = mode !== this.mode;
     this.mode = mode;
     this.modes.set(mode);
@@ -213,7 +220,9 @@ export class WatchPanel {
     this.layout.el.style.display = mode === 'local' || this.run.numEnvs > 1 ? '' : 'none';
     if (this.isServerMode()) {
       this.stopLocal();
-      if (!wasServer || force) this.stage?.clear();
+      // Into or out of a replay: the other envs' live frames would stand frozen beside the replayed env 0.
+      const replayBoundary = isReplayMode(mode) !== isReplayMode(previous);
+      if (!wasServer || force || replayBoundary) this.stage?.clear();
       this.hud.clear();
       this.framesSub ??= this.ctx.conn.subscribe(this.run.id, ['frames']);
       this.describeMode();
@@ -329,7 +338,7 @@ export class WatchPanel {
   private describeMode(): void {
     const m = this.mode;
     const resting = !isLive(this.run);
-    this.hud.setQMissing('Q-values: choose In-browser to play the checkpoint here');
+    this.hud.setQMissing('Q-values: waiting for a frame');
     if (m === 'live') this.hud.setMode('LIVE · full speed · sampled frames', 'live');
     else if (m === 'realtime') this.hud.setMode('REAL-TIME · one step per frame', 'live');
     else
@@ -362,8 +371,8 @@ export class WatchPanel {
       episode: h0.episode,
       frame: h0.frame,
       start: (h0.flags & FRAME_FLAG_EPISODE_START) !== 0,
-      // Server frames carry no reward or Q-values (see docs/viewer.md): the HUD shows what they do carry.
-      info: { runStep: (h0.flags & FRAME_FLAG_REPLAY) !== 0 ? undefined : h0.step },
+      // Return so far, action, ε and Q(s, ·) from the frame's agent view (every env of the run has its own).
+      info: hudInfoOfFrame(f),
     });
   }
 
