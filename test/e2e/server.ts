@@ -1,11 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { REPO_ROOT } from '../helpers/cli.ts';
-
-const BIN = fileURLToPath(new URL('../../server/cli/gymlab.mjs', import.meta.url));
+import { removeDir, startServerProcess } from '../server/helpers.ts';
 
 export interface GymlabServer {
   url: string;
@@ -18,48 +11,13 @@ export interface GymlabServer {
  * free loopback port with an empty runs folder and no demo run.
  */
 export async function startGymlab(): Promise<GymlabServer> {
-  const runsDir = mkdtempSync(join(tmpdir(), 'gymlab-e2e-'));
-  const proc: ChildProcess = spawn(
-    process.execPath,
-    [BIN, 'start', '--json', '--port', '0', '--no-demo', '--runs', runsDir, '--max-runs', '2'],
-    { cwd: REPO_ROOT, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  proc.stderr!.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
-  const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`gymlab start did not listen within 90 s:\n${stderr}`)),
-      90_000,
-    );
-    proc.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      const nl = stdout.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(stdout.slice(0, nl));
-      }
-    });
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`gymlab start exited with ${code}:\n${stderr}`));
-    });
-  });
-  const { url } = JSON.parse(line) as { url: string };
+  const server = await startServerProcess([], { command: ['start'], startTimeoutMs: 90_000 });
   return {
-    url,
-    runsDir,
+    url: server.url,
+    runsDir: server.runsDir,
     stop: async () => {
-      if (proc.exitCode === null) {
-        proc.kill('SIGTERM');
-        const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(runsDir, { recursive: true, force: true });
+      await server.stop('SIGTERM', 20_000);
+      removeDir(server.runsDir);
     },
   };
 }

@@ -1,9 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import vm from 'node:vm';
-import { build } from 'vite';
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy } from '../../envs/evaluate.ts';
+import { loadInWebSandbox } from '../helpers/browser-bundle.ts';
 import { REPO_ROOT } from '../helpers/cli.ts';
 
 const ENVS_DIR = join(REPO_ROOT, 'envs');
@@ -22,26 +21,14 @@ describe('envs/ is isomorphic (runs unchanged in a browser)', () => {
   });
 
   it('a browser build of envs/ runs a lander episode with only web globals, identical to Node', async () => {
-    const out = await build({
-      configFile: false,
-      logLevel: 'silent',
-      root: REPO_ROOT,
-      build: {
-        write: false,
-        minify: false,
-        lib: { entry: join(ENVS_DIR, 'index.ts'), formats: ['iife'], name: 'gymlabEnvs' },
+    const api = await loadInWebSandbox<{ evaluatePolicy: typeof evaluatePolicy }>(
+      join(ENVS_DIR, 'index.ts'),
+      {
+        crypto: globalThis.crypto,
+        performance,
+        console,
       },
-    });
-    const outputs = (Array.isArray(out) ? out : [out]) as { output: { type: string; code?: string }[] }[];
-    const chunk = outputs[0]!.output.find((o) => o.type === 'chunk')!;
-    // A sandbox with what browsers have and none of Node's globals (no process, require, Buffer).
-    const sandbox: Record<string, unknown> = { crypto: globalThis.crypto, performance, console };
-    sandbox['globalThis'] = sandbox;
-    sandbox['window'] = sandbox;
-    sandbox['self'] = sandbox;
-    vm.createContext(sandbox);
-    vm.runInContext(`${chunk.code}\n;globalThis.gymlabEnvs = gymlabEnvs;`, sandbox);
-    const api = sandbox['gymlabEnvs'] as { evaluatePolicy: typeof evaluatePolicy };
+    );
     const opts = { envId: 'LunarLander-v3', policy: 'heuristic', episodes: 2, seed: 5 };
     const inBrowserBuild = api.evaluatePolicy(opts);
     const inNode = evaluatePolicy(opts);

@@ -43,7 +43,14 @@ export interface ServerProcess {
  */
 export async function startServerProcess(
   args: string[] = [],
-  options: { env?: Record<string, string>; runsDir?: string; command?: string[]; demo?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    runsDir?: string;
+    command?: string[];
+    demo?: boolean;
+    /** How long to wait for the listening line (`start` may build the viewer first). */
+    startTimeoutMs?: number;
+  } = {},
 ): Promise<ServerProcess> {
   const runsDir = options.runsDir ?? tempRunsDir();
   const command = options.command ?? ['serve'];
@@ -75,9 +82,10 @@ export async function startServerProcess(
   });
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const line = await new Promise<string>((resolve, reject) => {
+    const waitMs = options.startTimeoutMs ?? 30_000;
     const timer = setTimeout(
-      () => reject(new Error(`server did not start in 30 s; stderr:\n${stderr}`)),
-      30_000,
+      () => reject(new Error(`server did not start in ${waitMs / 1000} s; stderr:\n${stderr}`)),
+      waitMs,
     );
     proc.stdout!.on('data', (d: Buffer) => {
       stdout += d.toString();

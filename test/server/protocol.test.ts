@@ -1,7 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import vm from 'node:vm';
-import { build } from 'vite';
 import { describe, expect, it } from 'vitest';
 import type { RenderState } from '../../envs/core/env.ts';
 import { makeEnv } from '../../envs/registry.ts';
@@ -21,6 +19,7 @@ import {
   serverMessageSchema,
 } from '../../server/protocol/messages.ts';
 import { packRenderState, renderKindCode, unpackRenderState } from '../../server/protocol/render-packing.ts';
+import { loadInWebSandbox } from '../helpers/browser-bundle.ts';
 import { REPO_ROOT } from '../helpers/cli.ts';
 
 /** The render state as it survives float32: every number rounded with Math.fround. */
@@ -223,27 +222,10 @@ describe('protocol module is browser-ready', () => {
   });
 
   it('a browser build decodes frames and validates messages with only web globals', async () => {
-    const out = await build({
-      configFile: false,
-      logLevel: 'silent',
-      root: REPO_ROOT,
-      build: {
-        write: false,
-        minify: false,
-        lib: { entry: join(ROOT, 'index.ts'), formats: ['iife'], name: 'gymlabProtocol' },
-      },
-    });
-    const outputs = (Array.isArray(out) ? out : [out]) as { output: { type: string; code?: string }[] }[];
-    const chunk = outputs[0]!.output.find((o) => o.type === 'chunk')!;
-    const sandbox: Record<string, unknown> = { console, DataView, ArrayBuffer, Float32Array, Uint8Array };
-    sandbox['globalThis'] = sandbox;
-    sandbox['window'] = sandbox;
-    vm.createContext(sandbox);
-    vm.runInContext(`${chunk.code}\n;globalThis.gymlabProtocol = gymlabProtocol;`, sandbox);
-    const api = sandbox['gymlabProtocol'] as {
+    const api = await loadInWebSandbox<{
       decodeFrame: typeof decodeFrame;
       parseClientMessage: typeof parseClientMessage;
-    };
+    }>(join(ROOT, 'index.ts'), { console, DataView, ArrayBuffer, Float32Array, Uint8Array });
     const state = statesOf('LunarLander-v3', 10, () => 2).at(-1)!;
     const buf = encodeFrame(header, packRenderState(state));
     expect(JSON.parse(JSON.stringify(api.decodeFrame(buf).state))).toEqual(fround(state));
