@@ -4,6 +4,7 @@ import { BENCH_ENV_USAGE, benchEnvCommand } from './commands/bench-env.ts';
 import { BENCH_SERVER_USAGE } from './commands/bench-server-usage.ts';
 import { BENCH_DQN_USAGE, EVAL_USAGE, TRAIN_DQN_USAGE } from './commands/dqn-usage.ts';
 import { ENV_USAGE, envCommand } from './commands/env.ts';
+import { BENCH_GAN_USAGE, TRAIN_GAN_USAGE } from './commands/gan-usage.ts';
 import { SERVE_USAGE, serveCommand } from './commands/serve.ts';
 import { START_USAGE, startCommand } from './commands/start.ts';
 
@@ -22,6 +23,14 @@ const COMMANDS: Record<string, Command> = {
   'train dqn': {
     usage: TRAIN_DQN_USAGE,
     run: async (a) => (await import('./commands/train-dqn.ts')).trainDqnCommand(a),
+  },
+  'train gan': {
+    usage: TRAIN_GAN_USAGE,
+    run: async (a) => (await import('./commands/train-gan.ts')).trainGanCommand(a),
+  },
+  'bench gan': {
+    usage: BENCH_GAN_USAGE,
+    run: async (a) => (await import('./commands/bench-gan.ts')).benchGanCommand(a),
   },
   eval: { usage: EVAL_USAGE, run: async (a) => (await import('./commands/eval.ts')).evalCommand(a) },
   'bench dqn': {

@@ -1,0 +1,11 @@
+import { registerWasmConvGrads } from './conv-grads.ts';
+import { registerWasmFastMatMul } from './matmul.ts';
+
+/**
+ * Registers gymlab's wasm kernels (conv gradients lowered to forward convolutions; transpose-first
+ * BatchMatMul). Idempotent; harmless when another backend is active. Call after `initBackend()`.
+ */
+export function registerWasmKernels(): void {
+  registerWasmConvGrads();
+  registerWasmFastMatMul();
+}
