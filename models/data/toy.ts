@@ -226,3 +226,16 @@ function elementLines(text: string): number[] {
   }
   return out;
 }
+
+/** A toy set's modes (none for user points) and its seeded sampler, for the trainer and for eval. */
+export function toyDataSource(data: string): {
+  modes: Modes | undefined;
+  sample: (n: number, rng: Rng) => Float32Array;
+} {
+  if ((TOY_SETS as readonly string[]).includes(data)) {
+    const set = data as ToySet;
+    return { modes: toyModes(set), sample: (n, rng) => sampleToy(set, n, rng) };
+  }
+  const points = loadPoints(data);
+  return { modes: undefined, sample: (n, rng) => samplePoints(points, n, rng) };
+}

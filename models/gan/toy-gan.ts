@@ -3,15 +3,7 @@ import { z } from 'zod';
 
 import { parseWith } from '../../envs/core/options.ts';
 import { Rng } from '../../envs/core/rng.ts';
-import {
-  loadPoints,
-  type Modes,
-  samplePoints,
-  sampleToy,
-  TOY_SETS,
-  type ToySet,
-  toyModes,
-} from '../data/toy.ts';
+import { type Modes, toyDataSource } from '../data/toy.ts';
 import { registerWasmKernels } from '../kernels/register.ts';
 import { type LayersModelFiles, mlpToLayersFiles } from '../layers-io.ts';
 import { MODE_SAMPLES, type ToyMetrics, toyMetrics } from '../metrics/toy.ts';
@@ -132,15 +124,9 @@ export class ToyGanTrainer {
     registerWasmKernels();
     const c = this.config;
     this.rng = new Rng(c.seed);
-    if ((TOY_SETS as readonly string[]).includes(c.data)) {
-      const set = c.data as ToySet;
-      this.modes = toyModes(set);
-      this.sample = (n, rng) => sampleToy(set, n, rng);
-    } else {
-      const points = loadPoints(c.data);
-      this.modes = undefined;
-      this.sample = (n, rng) => samplePoints(points, n, rng);
-    }
+    const source = toyDataSource(c.data);
+    this.modes = source.modes;
+    this.sample = source.sample;
     // Held-out real samples for the distances, from their own stream.
     this.heldOut = this.sample(MODE_SAMPLES, new Rng(c.seed ^ 0x5eed));
     const hidden = Array.from({ length: c.depth }, () => c.hidden);

@@ -11,9 +11,9 @@ import { EVAL_USAGE } from './dqn-usage.ts';
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
-    episodes: { type: 'string', default: '100' },
-    seed: { type: 'string', default: '0' },
-    checkpoint: { type: 'string', default: 'best' },
+    episodes: { type: 'string' },
+    seed: { type: 'string' },
+    checkpoint: { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
@@ -23,12 +23,31 @@ export async function evalCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError('expected one run directory');
   const runDir = positionals[0]!;
-  const episodes = intFlag(values.episodes, 'episodes', 1, 1_000_000)!;
-  const seed = intFlag(values.seed, 'seed', 0, 2 ** 31 - 1)!;
+  const episodesFlag = intFlag(values.episodes, 'episodes', 1, 1_000_000);
+  const seedFlag = intFlag(values.seed, 'seed', 0, 2 ** 31 - 1);
+  const config = RunStore.open(runDir).readConfig();
+  const kind = (config as { kind?: unknown }).kind;
+  if (kind === 'gan') {
+    if (episodesFlag !== undefined) throw new UsageError('--episodes applies to DQN runs only');
+    if (values.checkpoint !== undefined && values.checkpoint !== 'latest')
+      throw new UsageError('GAN runs have no best/: --checkpoint must be latest (the default)');
+    const { evalGanCommand } = await import('./eval-gan.ts');
+    return evalGanCommand(runDir, {
+      seed: seedFlag,
+      json: values.json,
+    });
+  }
+  if (config.algorithm !== 'dqn') {
+    throw new RangeError(
+      `${runDir} is neither a DQN run (config.json algorithm 'dqn') nor a GAN run (kind 'gan')`,
+    );
+  }
+  values.checkpoint ??= 'best';
+  const episodes = episodesFlag ?? 100;
+  const seed = seedFlag ?? 0;
   if (values.checkpoint !== 'best' && values.checkpoint !== 'latest') {
     throw new UsageError(`--checkpoint must be best or latest (got '${values.checkpoint}')`);
   }
-  const config = RunStore.open(runDir).readConfig();
   // Reading a layers model goes through tf.loadLayersModel, which needs a backend.
   await initBackend();
   let modelDir = join(runDir, 'best');
