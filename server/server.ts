@@ -53,6 +53,7 @@ export const SERVER_VERSION = (
 ).version;
 const DEFAULT_VIEWER_DIST = fileURLToPath(new URL('../viewer/dist', import.meta.url));
 const DEMO_ENV = 'LunarLander-v3';
+const DEMO_STEPS = 5_000_000;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const tokenRequired = !isTrustedHost(options.host);
@@ -232,7 +233,12 @@ function startDemo(manager: RunManager, speed: SpeedMode): string {
     void manager.control(resumable.id, 'resume');
     return resumable.id;
   }
-  const run = manager.create({ env: DEMO_ENV, seed: 0 }, { speed, demo: true });
+  // The demo keeps training after it solves (with a long budget): whoever opens the viewer late still finds a
+  // live run whose curve answers a change of γ or a reward weight.
+  const run = manager.create(
+    { env: DEMO_ENV, seed: 0, steps: DEMO_STEPS, stopWhenSolved: false },
+    { speed, demo: true },
+  );
   return run.id;
 }
 

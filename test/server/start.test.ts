@@ -76,6 +76,9 @@ describe('gymlab start', () => {
     expect(state.run?.speed).toBe('max');
     const config = JSON.parse(readFileSync(join(runsDir, demoRunId, 'config.json'), 'utf8'));
     expect(config.resumes.length).toBe(1);
+    // It keeps training past a solve, so a late visitor still finds a live run to tune.
+    expect(config.options.stopWhenSolved).toBe(false);
+    expect(config.steps).toBeGreaterThanOrEqual(1_000_000);
     await client.close();
     await server.stop();
   });
