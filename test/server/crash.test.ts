@@ -72,8 +72,11 @@ describe('training server: failing runs', () => {
         learningRateSchedule: 'constant',
         maxGradNorm: null,
       }),
+      // It diverges within a second at max speed: subscribe while it crawls, then let it run flat out.
+      { speed: 'realtime' },
     );
     await client.ack({ type: 'subscribe', runId: diverging, channels: ['metrics'] });
+    await client.ack({ type: 'setParams', runId: diverging, params: { speed: 'max' } });
     const failed = await client.runState(diverging, (r) => r.status === 'failed');
     expect(failed.run.error).toMatch(/diverged/);
     expect(failed.run.steps).toBeLessThan(200_000);
