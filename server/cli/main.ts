@@ -7,6 +7,7 @@ import { ENV_USAGE, envCommand } from './commands/env.ts';
 import { BENCH_GAN_USAGE, TRAIN_GAN_USAGE } from './commands/gan-usage.ts';
 import { SERVE_USAGE, serveCommand } from './commands/serve.ts';
 import { START_USAGE, startCommand } from './commands/start.ts';
+import { TRAIN_CYCLEGAN_USAGE } from './commands/train-cyclegan.ts';
 
 type Command = { usage: string; run: (argv: string[]) => Promise<number> };
 
@@ -27,6 +28,10 @@ const COMMANDS: Record<string, Command> = {
   'train gan': {
     usage: TRAIN_GAN_USAGE,
     run: async (a) => (await import('./commands/train-gan.ts')).trainGanCommand(a),
+  },
+  'train cyclegan': {
+    usage: TRAIN_CYCLEGAN_USAGE,
+    run: async (a) => (await import('./commands/train-cyclegan.ts')).trainCycleGanCommand(a),
   },
   'bench gan': {
     usage: BENCH_GAN_USAGE,
