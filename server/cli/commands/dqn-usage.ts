@@ -9,13 +9,17 @@ gymlab train dqn --resume <runDir> [--steps N] [--json]
   metrics.jsonl, checkpoints/, best/. --resume continues a run from its latest checkpoint.
   ids: ${ENV_IDS.join(', ')}`;
 
-export const EVAL_USAGE = `gymlab eval <runDir> [--episodes N] [--seed S] [--checkpoint best|latest] [--json]   (DQN or GAN run)
+export const EVAL_USAGE = `gymlab eval <runDir> [--episodes N] [--seed S] [--checkpoint best|latest] [--json]   (DQN, GAN or CycleGAN run)
   Runs the trained network's greedy policy for N episodes (default 100; episode i seeded S + i, default S = 0 —
   training resets episodes with hashed seeds, so these are fresh) from best/ (default; the latest checkpoint
   when the run has no best/ yet) or the latest checkpoint.
   For a \`train gan\` run: recomputes the toy metrics of the latest checkpoint's generator (2,500 samples, noise
   and held-out real points seeded by S, default the run's seed); --json prints {runDir, step, variant, data,
-  modesCovered, highQualityRate, energyDistance, slicedWasserstein, backend}.`;
+  modesCovered, highQualityRate, energyDistance, slicedWasserstein, backend}.
+  For a \`train cyclegan\` run: recomputes the metrics of the latest checkpoint's generators on training's
+  held-out images with the same classifiers (trained on first use). Deterministic: S is only reported (default
+  the run's seed). --json prints {runDir, step, a, b, seed, cycleError, identityPreserved, targetDomainRate,
+  backend} (rates as fractions 0..1, null where n/a).`;
 
 export const BENCH_DQN_USAGE = `gymlab bench dqn [--updates N] [--seconds S] [--peer auto|off] [--python PATH] [--backend …] [--json]
   Times one full DQN update and one greedy action exactly as ../shared/anchors/torch_dqn.py does (batch 64,

@@ -1,6 +1,6 @@
 import { initBackend } from '../../../models/backend.ts';
 import { evaluateGanRun } from '../../../models/gan/eval.ts';
-import { printJson, printTable } from '../output.ts';
+import { type Progress, printJson, printTable, progressBar } from '../output.ts';
 
 /** The keys of the one JSON object `gymlab eval <GAN run> --json` prints. */
 export interface EvalGanResultJson {
@@ -42,6 +42,79 @@ export async function evalGanCommand(
       ['high-quality rate', result.highQualityRate ?? '–'],
       ['energy distance', result.energyDistance],
       ['sliced Wasserstein', result.slicedWasserstein],
+      ['backend', result.backend],
+    ]);
+  }
+  return 0;
+}
+
+/** The keys of the one JSON object `gymlab eval <CycleGAN run> --json` prints (rates as fractions 0..1). */
+export interface EvalCycleGanResultJson {
+  runDir: string;
+  step: number;
+  a: string;
+  b: string;
+  seed: number;
+  cycleError: number;
+  identityPreserved: number | null;
+  targetDomainRate: number | null;
+  backend: string;
+}
+
+/**
+ * `gymlab eval` for a `train cyclegan` run: the latest checkpoint's cycle error, identity preservation and
+ * target-domain rate on training's held-out images. Training a classifier on first use shows a progress bar
+ * (not with --json).
+ */
+export async function evalCycleGanCommand(
+  runDir: string,
+  opts: { seed: number | undefined; json: boolean },
+): Promise<number> {
+  const [{ evaluateCycleGanRun, readCycleGanRunConfig }, { registerWasmKernels }] = await Promise.all([
+    import('../../../models/gan/cyclegan-eval.ts'),
+    import('../../../models/kernels/register.ts'),
+  ]);
+  // The config (and its folders) are checked before TensorFlow.js starts.
+  readCycleGanRunConfig(runDir);
+  const backend = await initBackend();
+  registerWasmKernels();
+  // The bar appears only when a classifier is actually trained (cached ones load silently).
+  let bar: Progress | undefined;
+  const onProgress = (done: number, total: number, info: string) => {
+    if (opts.json) return;
+    bar ??= progressBar(true, 1, 'classifier {info}', { info: '' });
+    bar.update(total > 0 ? done / total : 0, { info });
+  };
+  let r: Awaited<ReturnType<typeof evaluateCycleGanRun>>;
+  try {
+    r = await evaluateCycleGanRun(runDir, { seed: opts.seed, onProgress });
+  } finally {
+    // Stopped even on failure: a running bar keeps its timer alive.
+    bar?.stop();
+  }
+  const result: EvalCycleGanResultJson = {
+    runDir,
+    step: r.step,
+    a: r.a,
+    b: r.b,
+    seed: r.seed,
+    cycleError: r.cycleError,
+    identityPreserved: r.identityPreserved,
+    targetDomainRate: r.targetDomainRate,
+    backend: backend.name,
+  };
+  if (opts.json) {
+    printJson(result);
+  } else {
+    const pct = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(1)}%`);
+    printTable(`${r.a} ↔ ${r.b} · cyclegan · generators at step ${r.step}`, [
+      ['run directory', runDir],
+      ['held-out images of A', r.heldOutImages],
+      ['cycle error (A→B→A, [0,1] px)', r.cycleError],
+      ['identity preserved (A→B)', pct(r.identityPreserved)],
+      ['judged B (A→B)', pct(r.targetDomainRate)],
+      ['MNIST classifier accuracy', pct(r.mnistClassifierAccuracy)],
+      ['domain classifier accuracy', pct(r.domainClassifierAccuracy)],
       ['backend', result.backend],
     ]);
   }

@@ -37,9 +37,16 @@ export async function evalCommand(argv: string[]): Promise<number> {
       json: values.json,
     });
   }
+  if (kind === 'cyclegan') {
+    if (episodesFlag !== undefined) throw new UsageError('--episodes applies to DQN runs only');
+    if (values.checkpoint !== undefined && values.checkpoint !== 'latest')
+      throw new UsageError('CycleGAN runs have no best/: --checkpoint must be latest (the default)');
+    const { evalCycleGanCommand } = await import('./eval-gan.ts');
+    return evalCycleGanCommand(runDir, { seed: seedFlag, json: values.json });
+  }
   if (config.algorithm !== 'dqn') {
     throw new RangeError(
-      `${runDir} is neither a DQN run (config.json algorithm 'dqn') nor a GAN run (kind 'gan')`,
+      `${runDir} is neither a DQN run (config.json algorithm 'dqn') nor a GAN run (kind 'gan' or 'cyclegan')`,
     );
   }
   values.checkpoint ??= 'best';
