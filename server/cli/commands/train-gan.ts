@@ -2,12 +2,33 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { parseBackendChoice } from '../../../models/backend-choices.ts';
+import type { ImageGanConfig } from '../../../models/gan/image-gan.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../../run-store/atomic-write.ts';
 import { intFlag, keyValuePairs, parseFlags, UsageError } from '../args.ts';
 import { fmtNum, printJson, printTable, progressBar, withProgress } from '../output.ts';
 import { TRAIN_GAN_USAGE } from './gan-usage.ts';
 
-/** The keys of the one JSON object `--json` prints. */
+/** The keys of the one JSON object `--json` prints for an image run (metrics null for non-MNIST-shaped images). */
+export interface TrainImageGanResultJson {
+  runDir: string;
+  steps: number;
+  wallSeconds: number;
+  backend: string;
+  inceptionScore: number | null;
+  frechetDistance: number | null;
+  classCoverage: number | null;
+}
+
+/** The fixed metric names of an image run's metrics.jsonl (besides `step` and `wall_seconds`). */
+export const IMAGE_GAN_METRIC_NAMES = [
+  'losses/d_loss',
+  'losses/g_loss',
+  'eval/inception_score',
+  'eval/frechet_distance',
+  'eval/class_coverage',
+] as const;
+
+/** The keys of the one JSON object `--json` prints for a toy run. */
 export interface TrainGanResultJson {
   runDir: string;
   steps: number;
@@ -41,6 +62,7 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
     seed: { type: 'string' },
     set: { type: 'string', multiple: true, default: [] },
     'eval-every': { type: 'string' },
+    'sample-every': { type: 'string' },
     out: { type: 'string' },
     backend: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -54,7 +76,9 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
   if (values.variant === undefined)
     throw new UsageError('--variant is required (gan, lsgan, wgan, wgan-gp, sngan)');
   if (values.data === undefined)
-    throw new UsageError('--data is required (a toy set or a file of x,y points)');
+    throw new UsageError(
+      '--data is required (a toy set, a file of x,y points, an MNIST domain such as mnist:3, or an image folder)',
+    );
   const steps = intFlag(values.steps ?? '2000', 'steps', 1, 100_000_000)!;
   const seed = intFlag(values.seed ?? '0', 'seed', 0, 2 ** 31 - 1)!;
   const evalEvery = intFlag(
@@ -63,7 +87,18 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
     1,
     100_000_000,
   )!;
+  const sampleEvery = intFlag(values['sample-every'] ?? String(evalEvery), 'sample-every', 1, 100_000_000)!;
   if (values.backend !== undefined) parseBackendChoice(values.backend);
+  const { isImageSource, imageGanConfig } = await import('../../../models/gan/image-gan.ts');
+  if (isImageSource(values.data)) {
+    const config = imageGanConfig({
+      ...keyValuePairs(values.set, 'set'),
+      variant: values.variant,
+      data: values.data,
+      seed,
+    });
+    return trainImageGan(argv, config, { ...values, steps, seed, evalEvery, sampleEvery });
+  }
   const { toyGanConfig } = await import('../../../models/gan/toy-gan.ts');
   // Options are validated before TensorFlow.js loads and before a run directory exists.
   const config = toyGanConfig({
@@ -72,11 +107,14 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
     data: values.data,
     seed,
   });
-  const [{ initBackend }, { registerWasmKernels }, { ToyGanTrainer }] = await Promise.all([
-    import('../../../models/backend.ts'),
-    import('../../../models/kernels/register.ts'),
-    import('../../../models/gan/toy-gan.ts'),
-  ]);
+  const [{ initBackend }, { registerWasmKernels }, { ToyGanTrainer }, { toyDataSource }, { Rng }] =
+    await Promise.all([
+      import('../../../models/backend.ts'),
+      import('../../../models/kernels/register.ts'),
+      import('../../../models/gan/toy-gan.ts'),
+      import('../../../models/data/toy.ts'),
+      import('../../../envs/core/rng.ts'),
+    ]);
   const backend = await initBackend(values.backend);
   registerWasmKernels();
   const trainer = new ToyGanTrainer(config);
@@ -84,15 +122,38 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
   const dir =
     values.out ?? join('runs', `${dataName}__${config.variant}__${seed}__${Math.floor(Date.now() / 1000)}`);
   mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+  mkdirSync(join(dir, 'samples'), { recursive: true });
   writeJsonAtomic(join(dir, 'config.json'), {
     kind: 'gan',
+    data: { kind: 'toy', spec: values.data },
     command: ['gymlab', 'train', 'gan', ...argv],
     createdAt: new Date().toISOString(),
     steps,
     evalEvery,
+    sampleEvery,
     backend: { requested: values.backend ?? null, tfjs: backend.name },
     options: config,
   });
+  // Scatter plots: held-out real points (drawn as the trainer draws its own), generated points, and the
+  // critic on a 128×128 grid over [−3, 3]² (row 0 at y = +3).
+  const { toyScatterPng, CRITIC_GRID } = await import('../../../models/viz/png.ts');
+  const tf = await import('@tensorflow/tfjs');
+  const realPoints = toyDataSource(config.data).sample(1000, new Rng(config.seed ^ 0x5eed));
+  const grid = new Float32Array(CRITIC_GRID * CRITIC_GRID * 2);
+  for (let r = 0; r < CRITIC_GRID; r++) {
+    for (let c = 0; c < CRITIC_GRID; c++) {
+      const i = r * CRITIC_GRID + c;
+      grid[2 * i] = -3 + (6 * (c + 0.5)) / CRITIC_GRID;
+      grid[2 * i + 1] = 3 - (6 * (r + 0.5)) / CRITIC_GRID;
+    }
+  }
+  const writeToySample = (step: number) => {
+    const critic = tf.tidy(
+      () => trainer.critic(tf.tensor2d(grid, [CRITIC_GRID * CRITIC_GRID, 2])).dataSync() as Float32Array,
+    );
+    const png = toyScatterPng({ real: realPoints, fake: trainer.generate(1000), critic, extent: 3 });
+    writeFileAtomic(join(dir, 'samples', `step_${step}.png`), png);
+  };
   const metricsPath = join(dir, 'metrics.jsonl');
   const log = (line: Record<string, unknown>) => appendFileSync(metricsPath, `${JSON.stringify(line)}\n`);
 
@@ -119,6 +180,7 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
           });
           await writeCheckpoint(dir, i, trainer);
         }
+        if (i % sampleEvery === 0 || i === steps) writeToySample(i);
         if (i % 10 === 0 || i === steps || 'eval/energy_distance' in line) log(line);
         bar.update(i, { d: s.dLoss.toFixed(3), g: s.gLoss.toFixed(3), modes: last.modesCovered ?? '–' });
       }
@@ -151,6 +213,165 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
     ]);
   }
   return 0;
+}
+
+interface ImageRunFlags {
+  steps: number;
+  seed: number;
+  evalEvery: number;
+  sampleEvery: number;
+  data?: string;
+  out?: string;
+  backend?: string;
+  json?: boolean;
+}
+
+/** `train gan` on images: the DCGAN-style ImageGanTrainer, MNIST-classifier metrics, PNG sample grids. */
+async function trainImageGan(argv: string[], config: ImageGanConfig, f: ImageRunFlags): Promise<number> {
+  const [{ initBackend }, { registerWasmKernels }, { ImageGanTrainer, loadImageData }, { imageGridPng }] =
+    await Promise.all([
+      import('../../../models/backend.ts'),
+      import('../../../models/kernels/register.ts'),
+      import('../../../models/gan/image-gan.ts'),
+      import('../../../models/viz/png.ts'),
+    ]);
+  // The data is read (and checked) before a run directory exists.
+  const data = loadImageData(config.data, config.imageSize);
+  const backend = await initBackend(f.backend);
+  registerWasmKernels();
+  const { steps, seed, evalEvery, sampleEvery } = f;
+  const trainer = new ImageGanTrainer(config, data);
+  try {
+    // MNIST-shaped images are scored by the small MNIST classifier (trained and cached on first use).
+    let metricsFn: ((images: Float32Array, count: number) => ImageMetricsLike) | undefined;
+    let realScores: ImageMetricsLike | undefined;
+    let disposeClassifier = () => {};
+    if (trainer.mnistShaped) {
+      const [{ loadOrTrainMnistClassifier }, { imageMetrics, realDataScores }] = await Promise.all([
+        import('../../../models/metrics/mnist-classifier.ts'),
+        import('../../../models/metrics/images.ts'),
+      ]);
+      const cbar = progressBar(!f.json, 1, 'MNIST classifier {info}', { info: '' });
+      const classifier = await withProgress(cbar, () =>
+        loadOrTrainMnistClassifier({
+          onProgress: (done, total, info) => {
+            cbar.update(total > 0 ? done / total : 0, { info });
+          },
+        }),
+      );
+      disposeClassifier = () => classifier.dispose();
+      metricsFn = (images, count) => imageMetrics(classifier, images, count);
+      if (!f.json) realScores = realDataScores(classifier);
+    }
+    const dataName = basename(config.data).replace(/[^A-Za-z0-9_.-]/g, '_');
+    const dir =
+      f.out ?? join('runs', `${dataName}__${config.variant}__${seed}__${Math.floor(Date.now() / 1000)}`);
+    mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+    mkdirSync(join(dir, 'samples'), { recursive: true });
+    writeJsonAtomic(join(dir, 'config.json'), {
+      kind: 'gan',
+      data: {
+        kind: 'image',
+        spec: config.data,
+        count: data.count,
+        height: data.height,
+        width: data.width,
+        channels: data.channels,
+      },
+      command: ['gymlab', 'train', 'gan', ...argv],
+      createdAt: new Date().toISOString(),
+      steps,
+      evalEvery,
+      sampleEvery,
+      backend: { requested: f.backend ?? null, tfjs: backend.name },
+      options: config,
+    });
+    const metricsPath = join(dir, 'metrics.jsonl');
+    const log = (line: Record<string, unknown>) =>
+      appendFileSync(
+        metricsPath,
+        `${JSON.stringify(line)}
+`,
+      );
+    const bar = progressBar(!f.json, steps, 'step {value}/{total} | D {d} | G {g} | IS {is}', {
+      d: '–',
+      g: '–',
+      is: '–',
+    });
+    const start = performance.now();
+    let last: ImageMetricsLike | null = null;
+    await withProgress(bar, async () => {
+      for (let i = 1; i <= steps; i++) {
+        const s = trainer.step();
+        const line: Record<string, unknown> = {
+          step: i,
+          wall_seconds: (performance.now() - start) / 1000,
+          'losses/d_loss': s.dLoss,
+          'losses/g_loss': s.gLoss,
+        };
+        let evaluated = false;
+        if (i % evalEvery === 0 || i === steps) {
+          if (metricsFn) {
+            last = trainer.evaluate(metricsFn);
+            if (last) {
+              Object.assign(line, {
+                'eval/inception_score': last.inceptionScore,
+                'eval/frechet_distance': last.frechetDistance,
+                'eval/class_coverage': last.classCoverage,
+              });
+            }
+          }
+          evaluated = true;
+          await writeCheckpoint(dir, i, trainer);
+        }
+        if (i % sampleEvery === 0 || i === steps) {
+          const grid = trainer.generate(64);
+          writeFileAtomic(join(dir, 'samples', `step_${i}.png`), imageGridPng(grid, { columns: 8 }));
+        }
+        if (i % 10 === 0 || i === steps || evaluated) log(line);
+        bar.update(i, {
+          d: s.dLoss.toFixed(3),
+          g: s.gLoss.toFixed(3),
+          is: last ? (last as ImageMetricsLike).inceptionScore.toFixed(2) : '–',
+        });
+      }
+    });
+    disposeClassifier();
+    const final = last as ImageMetricsLike | null;
+    const result: TrainImageGanResultJson = {
+      runDir: dir,
+      steps,
+      wallSeconds: (performance.now() - start) / 1000,
+      backend: backend.name,
+      inceptionScore: final?.inceptionScore ?? null,
+      frechetDistance: final?.frechetDistance ?? null,
+      classCoverage: final?.classCoverage ?? null,
+    };
+    if (f.json) {
+      printJson(result);
+    } else {
+      const real = (v: number | undefined) => (v === undefined ? '' : ` (real data ${fmtNum(v)})`);
+      const num = (v: number | null) => (v === null ? '–' : fmtNum(v));
+      printTable(`${config.data} · ${config.variant} · seed ${seed}`, [
+        ['run directory', result.runDir],
+        ['generator steps', result.steps],
+        ['inception score', `${num(result.inceptionScore)}${real(realScores?.inceptionScore)}`],
+        ['Fréchet distance', `${num(result.frechetDistance)}${real(realScores?.frechetDistance)}`],
+        ['class coverage', `${num(result.classCoverage)}${real(realScores?.classCoverage)}`],
+        ['wall time', `${fmtNum(result.wallSeconds)} s`],
+        ['backend', result.backend],
+      ]);
+    }
+    return 0;
+  } finally {
+    trainer.dispose();
+  }
+}
+
+interface ImageMetricsLike {
+  inceptionScore: number;
+  frechetDistance: number;
+  classCoverage: number;
 }
 
 async function writeCheckpoint(
