@@ -22,7 +22,9 @@ export function dcganBenchStep(seed = 0): BenchStep {
   // tfjs treats seed 0 as "no seed": offset by one.
   let s = seed + 1;
   const init = (shape: number[], fanIn: number) =>
-    tf.variable(tf.randomUniform(shape, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn), 'float32', s++));
+    tf.tidy(() =>
+      tf.variable(tf.randomUniform(shape, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn), 'float32', s++)),
+    );
   const g = {
     w0: init([32, 7 * 7 * 32], 32),
     b0: init([7 * 7 * 32], 32),

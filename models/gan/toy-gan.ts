@@ -160,11 +160,12 @@ export class ToyGanTrainer {
       const [fanIn, fanOut] = [sizes[l]!, sizes[l + 1]!];
       const limit = Math.sqrt(6 / (fanIn + fanOut));
       const seed = this.tfSeed();
+      // tf.variable copies its initial value: build it in a tidy so the temporary is freed.
       const layer: Dense = {
-        w: tf.variable(
-          tf.randomUniform([fanIn, fanOut], -limit, limit, 'float32', seed),
+        w: tf.tidy(() =>
+          tf.variable(tf.randomUniform([fanIn, fanOut], -limit, limit, 'float32', seed)),
         ) as tf.Variable<tf.Rank.R2>,
-        b: tf.variable(tf.zeros([fanOut])) as tf.Variable<tf.Rank.R1>,
+        b: tf.tidy(() => tf.variable(tf.zeros([fanOut]))) as tf.Variable<tf.Rank.R1>,
       };
       if (spectral) {
         const u = tf.tidy(() => {

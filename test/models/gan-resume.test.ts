@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { initBackend } from '../../models/backend.ts';
@@ -71,5 +72,16 @@ describe('toy GAN state: a resumed run continues exactly as an uninterrupted one
     t.step(); // lr factor 1 − 3/3 = 0
     expect(await generatorWeights()).toEqual(w3);
     t.dispose();
+  });
+
+  it('a trainer built, stepped, saved and disposed leaves no tensors behind', async () => {
+    const before = tf.memory().numTensors;
+    for (const variant of ['sngan', 'wgan-gp'] as const) {
+      const t = new ToyGanTrainer(tiny(variant));
+      t.step();
+      await t.saveState();
+      t.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
