@@ -2,6 +2,7 @@
 export const TRAIN_GAN_USAGE = `gymlab train gan --variant gan|lsgan|wgan|wgan-gp|sngan --data <source>
                  [--steps N] [--seed S] [--set key=value …] [--eval-every N] [--sample-every N] [--out dir]
                  [--backend …] [--json]
+       gymlab train gan --resume <runDir> [--steps N] [--json]
   --data is 2-D data (8gaussians, 25gaussians, swissroll, ring, twomoons, or a JSON/CSV file of x,y pairs) or
   images (mnist, mnist-thin, mnist-thick, mnist-inverted, optionally with digits: mnist:3, mnist:0,1; or a folder
   of PNG/JPEG files). --steps counts generator steps (default 2000); evaluation and checkpoints every
@@ -13,6 +14,8 @@ export const TRAIN_GAN_USAGE = `gymlab train gan --variant gan|lsgan|wgan|wgan-g
   lr, lrG, beta1, beta2, gpLambda (10), clip, wganWarmup, labelSmoothing, evalSamples (1500).
   Writes runs/<data>__<variant>__<seed>__<time>/: config.json, metrics.jsonl, samples/step_<N>.png (image grids,
   or real vs generated points over the critic's contours), checkpoints/step_<N>/{generator,discriminator}.
+  --resume continues a 2-D run from its latest checkpoint (weights, optimiser state, Rng: the same result as an
+  uninterrupted run); --steps may raise its budget.
   --json prints {runDir, steps, wallSeconds, backend} and for 2-D data {modesCovered, highQualityRate,
   energyDistance, slicedWasserstein} (mode metrics null for sets without modes), for images {inceptionScore,
   frechetDistance, classCoverage} (from the small MNIST classifier, trained and cached on first use under

@@ -1,9 +1,11 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { parseBackendChoice } from '../../../models/backend-choices.ts';
 import type { ImageGanConfig } from '../../../models/gan/image-gan.ts';
+import type { ToyGanConfig, ToyGanState } from '../../../models/gan/toy-gan.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../../run-store/atomic-write.ts';
+import { readMetricsLines } from '../../training/run-dir.ts';
 import { intFlag, keyValuePairs, parseFlags, UsageError } from '../args.ts';
 import { fmtNum, printJson, printTable, progressBar, withProgress } from '../output.ts';
 import { TRAIN_GAN_USAGE } from './gan-usage.ts';
@@ -64,6 +66,7 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
     'eval-every': { type: 'string' },
     'sample-every': { type: 'string' },
     out: { type: 'string' },
+    resume: { type: 'string' },
     backend: { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -73,6 +76,15 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  if (values.resume !== undefined) {
+    for (const flag of ['variant', 'data', 'seed', 'set', 'out'] as const) {
+      const v = values[flag];
+      if (v !== undefined && !(Array.isArray(v) && v.length === 0)) {
+        throw new UsageError(`--${flag} cannot be combined with --resume (the run's config.json decides it)`);
+      }
+    }
+    return resumeToyGan(argv, values.resume, values);
+  }
   if (values.variant === undefined)
     throw new UsageError('--variant is required (gan, lsgan, wgan, wgan-gp, sngan)');
   if (values.data === undefined)
@@ -107,6 +119,109 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
     data: values.data,
     seed,
   });
+  const dataName = basename(values.data).replace(/[^A-Za-z0-9_.-]/g, '_');
+  const dir =
+    values.out ?? join('runs', `${dataName}__${config.variant}__${seed}__${Math.floor(Date.now() / 1000)}`);
+  return runToyGan(argv, {
+    dir,
+    config,
+    steps,
+    evalEvery,
+    sampleEvery,
+    backendChoice: values.backend,
+    json: values.json ?? false,
+  });
+}
+
+interface ToyRun {
+  dir: string;
+  config: ToyGanConfig;
+  steps: number;
+  evalEvery: number;
+  sampleEvery: number;
+  backendChoice: string | undefined;
+  json: boolean;
+  /** A resumed run: the checkpoint to continue from (its step and folder). */
+  from?: { step: number; dir: string };
+}
+
+/**
+ * `train gan --resume <runDir>`: continues a 2-D run from its latest checkpoint's trainer state (weights,
+ * optimiser slots, sngan's u, Rng), exactly as if it had not stopped; metrics logged after that checkpoint are
+ * dropped and logged again. `--steps` may raise the budget.
+ */
+async function resumeToyGan(
+  argv: string[],
+  runDir: string,
+  values: {
+    steps?: string;
+    'eval-every'?: string;
+    'sample-every'?: string;
+    backend?: string;
+    json?: boolean;
+  },
+): Promise<number> {
+  const configPath = join(runDir, 'config.json');
+  if (!existsSync(configPath))
+    throw new UsageError(`--resume: ${runDir} is not a run directory (no config.json)`);
+  const saved = JSON.parse(readFileSync(configPath, 'utf8')) as {
+    kind?: string;
+    data?: { kind?: string };
+    steps?: number;
+    evalEvery?: number;
+    sampleEvery?: number;
+    options?: Record<string, unknown>;
+  };
+  if (saved.kind !== 'gan' || saved.data?.kind === 'image') {
+    throw new UsageError(
+      `--resume: ${runDir} is not a 2-D GAN run (resuming covers 2-D runs; image runs restart)`,
+    );
+  }
+  const { toyGanConfig } = await import('../../../models/gan/toy-gan.ts');
+  const { optimizer: _optimizer, ...options } = saved.options ?? {};
+  const config = toyGanConfig(options);
+  const from = latestToyState(runDir);
+  if (!from) throw new UsageError(`--resume: ${runDir} has no checkpoint with a trainer state (state.json)`);
+  const steps = intFlag(values.steps ?? String(saved.steps ?? 2000), 'steps', 1, 100_000_000)!;
+  if (steps <= from.step) {
+    throw new UsageError(`--steps must be above the checkpoint's step ${from.step} to resume (got ${steps})`);
+  }
+  const evalEvery = intFlag(values['eval-every'] ?? String(saved.evalEvery ?? 500), 'eval-every', 1, 1e8)!;
+  const sampleEvery = intFlag(
+    values['sample-every'] ?? String(saved.sampleEvery ?? evalEvery),
+    'sample-every',
+    1,
+    1e8,
+  )!;
+  if (values.backend !== undefined) parseBackendChoice(values.backend);
+  return runToyGan(argv, {
+    dir: runDir,
+    config,
+    steps,
+    evalEvery,
+    sampleEvery,
+    backendChoice: values.backend,
+    json: values.json ?? false,
+    from,
+  });
+}
+
+/** The newest `checkpoints/step_N/` holding a complete trainer state. */
+function latestToyState(runDir: string): { step: number; dir: string } | undefined {
+  const root = join(runDir, 'checkpoints');
+  if (!existsSync(root)) return undefined;
+  const steps = readdirSync(root)
+    .map((d) => /^step_(\d+)$/.exec(d))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .filter((n) => existsSync(join(root, `step_${n}`, 'state.json')))
+    .sort((a, b) => b - a);
+  return steps.length === 0 ? undefined : { step: steps[0]!, dir: join(root, `step_${steps[0]}`) };
+}
+
+async function runToyGan(argv: string[], run: ToyRun): Promise<number> {
+  const { dir, config, steps, evalEvery, sampleEvery, json } = run;
+  const seed = config.seed;
   const [{ initBackend }, { registerWasmKernels }, { ToyGanTrainer }, { toyDataSource }, { Rng }] =
     await Promise.all([
       import('../../../models/backend.ts'),
@@ -115,25 +230,44 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
       import('../../../models/data/toy.ts'),
       import('../../../envs/core/rng.ts'),
     ]);
-  const backend = await initBackend(values.backend);
+  const backend = await initBackend(run.backendChoice);
   registerWasmKernels();
   const trainer = new ToyGanTrainer(config);
-  const dataName = basename(values.data).replace(/[^A-Za-z0-9_.-]/g, '_');
-  const dir =
-    values.out ?? join('runs', `${dataName}__${config.variant}__${seed}__${Math.floor(Date.now() / 1000)}`);
-  mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+  let first = 1;
+  let wallOffset = 0;
+  const metricsPath = join(dir, 'metrics.jsonl');
+  if (run.from) {
+    const state = JSON.parse(readFileSync(join(run.from.dir, 'state.json'), 'utf8')) as ToyGanState;
+    await trainer.loadState(state, new Uint8Array(readFileSync(join(run.from.dir, 'state.bin'))));
+    first = state.steps + 1;
+    // Lines logged after the checkpoint are logged again by the resumed steps.
+    const kept = readMetricsLines(dir).filter(
+      (l) => typeof l['step'] === 'number' && l['step'] <= state.steps,
+    );
+    wallOffset = Number(kept.at(-1)?.['wall_seconds'] ?? 0);
+    writeFileAtomic(metricsPath, kept.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    const savedConfig = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const resumes = Array.isArray(savedConfig['resumes']) ? savedConfig['resumes'] : [];
+    writeJsonAtomic(join(dir, 'config.json'), {
+      ...savedConfig,
+      steps,
+      resumes: [...resumes, { fromStep: state.steps, at: new Date().toISOString(), command: argv }],
+    });
+  } else {
+    mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+    writeJsonAtomic(join(dir, 'config.json'), {
+      kind: 'gan',
+      data: { kind: 'toy', spec: config.data },
+      command: ['gymlab', 'train', 'gan', ...argv],
+      createdAt: new Date().toISOString(),
+      steps,
+      evalEvery,
+      sampleEvery,
+      backend: { requested: run.backendChoice ?? null, tfjs: backend.name },
+      options: config,
+    });
+  }
   mkdirSync(join(dir, 'samples'), { recursive: true });
-  writeJsonAtomic(join(dir, 'config.json'), {
-    kind: 'gan',
-    data: { kind: 'toy', spec: values.data },
-    command: ['gymlab', 'train', 'gan', ...argv],
-    createdAt: new Date().toISOString(),
-    steps,
-    evalEvery,
-    sampleEvery,
-    backend: { requested: values.backend ?? null, tfjs: backend.name },
-    options: config,
-  });
   // Scatter plots: held-out real points (drawn as the trainer draws its own), generated points, and the
   // critic on a 128×128 grid over [−3, 3]² (row 0 at y = +3).
   const { toyScatterPng, CRITIC_GRID } = await import('../../../models/viz/png.ts');
@@ -154,19 +288,18 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
     const png = toyScatterPng({ real: realPoints, fake: trainer.generate(1000), critic, extent: 3 });
     writeFileAtomic(join(dir, 'samples', `step_${step}.png`), png);
   };
-  const metricsPath = join(dir, 'metrics.jsonl');
   const log = (line: Record<string, unknown>) => appendFileSync(metricsPath, `${JSON.stringify(line)}\n`);
 
-  const bar = progressBar(!values.json, steps, 'step {value}/{total} | D {d} | G {g} | modes {modes}');
+  const bar = progressBar(!json, steps, 'step {value}/{total} | D {d} | G {g} | modes {modes}');
   const start = performance.now();
   let last = trainer.evaluate();
   try {
     await withProgress(bar, async () => {
-      for (let i = 1; i <= steps; i++) {
+      for (let i = first; i <= steps; i++) {
         const s = trainer.step();
         const line: Record<string, unknown> = {
           step: i,
-          wall_seconds: (performance.now() - start) / 1000,
+          wall_seconds: wallOffset + (performance.now() - start) / 1000,
           'losses/d_loss': s.dLoss,
           'losses/g_loss': s.gLoss,
         };
@@ -179,6 +312,10 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
             'eval/sliced_wasserstein': last.slicedWasserstein,
           });
           await writeCheckpoint(dir, i, trainer);
+          const { state, data } = await trainer.saveState();
+          // state.json last: its presence marks a complete state for --resume.
+          writeFileAtomic(join(dir, 'checkpoints', `step_${i}`, 'state.bin'), data);
+          writeJsonAtomic(join(dir, 'checkpoints', `step_${i}`, 'state.json'), state);
         }
         if (i % sampleEvery === 0 || i === steps) writeToySample(i);
         if (i % 10 === 0 || i === steps || 'eval/energy_distance' in line) log(line);
@@ -191,17 +328,17 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
   const result: TrainGanResultJson = {
     runDir: dir,
     steps,
-    wallSeconds: (performance.now() - start) / 1000,
+    wallSeconds: wallOffset + (performance.now() - start) / 1000,
     backend: backend.name,
     modesCovered: last.modesCovered,
     highQualityRate: last.highQualityRate,
     energyDistance: last.energyDistance,
     slicedWasserstein: last.slicedWasserstein,
   };
-  if (values.json) {
+  if (json) {
     printJson(result);
   } else {
-    printTable(`${values.data} · ${config.variant} · seed ${seed}`, [
+    printTable(`${config.data} · ${config.variant} · seed ${seed}`, [
       ['run directory', result.runDir],
       ['generator steps', result.steps],
       ['modes covered', result.modesCovered ?? '–'],

@@ -1,0 +1,62 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { parseSingleJson, runCli } from '../helpers/cli.ts';
+
+const tiny = ['--variant', 'sngan', '--data', '8gaussians', '--seed', '4', '--set', 'hidden=8'];
+const more = ['--set', 'batchSize=16', '--set', 'lrDecaySteps=6', '--eval-every', '3', '--json'];
+
+/** metrics.jsonl without the wall clock, which legitimately differs between runs. */
+function metricsOf(dir: string): Record<string, unknown>[] {
+  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const { wall_seconds: _w, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return rest;
+    });
+}
+
+describe('gymlab train gan --resume', () => {
+  it('a run stopped at a checkpoint and resumed ends exactly where an uninterrupted run ends', () => {
+    const root = mkdtempSync(join(tmpdir(), 'gymlab-gan-resume-'));
+    const whole = join(root, 'whole');
+    const a = runCli(['train', 'gan', ...tiny, ...more, '--steps', '6', '--out', whole]);
+    expect(a.status).toBe(0);
+    const part = join(root, 'part');
+    expect(runCli(['train', 'gan', ...tiny, ...more, '--steps', '3', '--out', part]).status).toBe(0);
+    const b = runCli(['train', 'gan', '--resume', part, '--steps', '6', '--json']);
+    expect(b.stderr).toBe('');
+    expect(b.status).toBe(0);
+    const ja = parseSingleJson(a.stdout);
+    const jb = parseSingleJson(b.stdout);
+    for (const key of ['steps', 'modesCovered', 'highQualityRate', 'energyDistance', 'slicedWasserstein']) {
+      expect(jb[key]).toEqual(ja[key]);
+    }
+    expect(jb['runDir']).toBe(part);
+    expect(metricsOf(part)).toEqual(metricsOf(whole));
+    const config = JSON.parse(readFileSync(join(part, 'config.json'), 'utf8'));
+    expect(config.steps).toBe(6);
+    expect(config.resumes).toHaveLength(1);
+    expect(config.resumes[0].fromStep).toBe(3);
+  });
+
+  it('refuses what it cannot do, with exit 2 and a message naming the problem', () => {
+    const root = mkdtempSync(join(tmpdir(), 'gymlab-gan-resume-'));
+    const run = join(root, 'run');
+    expect(runCli(['train', 'gan', ...tiny, ...more, '--steps', '3', '--out', run]).status).toBe(0);
+    const cases: [string[], RegExp][] = [
+      [['--resume', run, '--variant', 'gan'], /--variant cannot be combined with --resume/],
+      [['--resume', join(root, 'nope')], /is not a run directory \(no config.json\)/],
+      [['--resume', run, '--steps', '3'], /--steps must be above the checkpoint's step 3/],
+    ];
+    for (const [args, message] of cases) {
+      const r = runCli(['train', 'gan', ...args]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+});
