@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 
-import { parseWith } from '../../envs/core/options.ts';
+import { OptionsError, parseWith } from '../../envs/core/options.ts';
 import { Rng } from '../../envs/core/rng.ts';
 import { IMAGE_DOMAINS, loadImageSource } from '../data/domains.ts';
 import type { ImageSet } from '../data/mnist.ts';
@@ -51,6 +51,11 @@ export const ImageGanOptionsSchema = z
     dChannels: z.number().int().min(1).max(512).default(32),
     /** Batch norm in G (replaced by pixel norm when pixelNorm is on). */
     batchNorm: z.boolean().default(true),
+    /**
+     * Batch norm after D's second conv, as in DCGAN's discriminator (gan and lsgan; real and fake batches are
+     * normalised separately). Not for wgan-gp, whose penalty is per sample, nor sngan, whose constraint it undoes.
+     */
+    dBatchNorm: z.boolean().default(false),
     /** Progressive-GAN tricks. */
     pixelNorm: z.boolean().default(false),
     minibatchStd: z.boolean().default(false),
@@ -87,6 +92,11 @@ export interface ImageGanConfig extends ImageGanOptions {
 
 export function imageGanConfig(input: unknown): ImageGanConfig {
   const o = parseWith(ImageGanOptionsSchema, input, 'image GAN options');
+  if (o.dBatchNorm && !['gan', 'lsgan'].includes(o.variant)) {
+    throw new OptionsError('image GAN options', [
+      `dBatchNorm is for variants gan and lsgan (got variant '${o.variant}')`,
+    ]);
+  }
   const d = IMAGE_VARIANT_DEFAULTS[o.variant];
   const lr = o.lr ?? d.lr;
   return {
@@ -176,6 +186,7 @@ export class ImageGanTrainer {
       dChannels: c.dChannels,
       pixelNorm: c.pixelNorm,
       batchNorm: c.batchNorm,
+      dBatchNorm: c.dBatchNorm,
       minibatchStd: c.minibatchStd,
       equalizedLr: c.equalizedLr,
       spectralNorm: c.variant === 'sngan',

@@ -17,6 +17,8 @@ export interface ImageNetSpec {
   /** G's normalisation after the dense layer and the first transposed conv: pixel norm replaces batch norm. */
   pixelNorm: boolean;
   batchNorm: boolean;
+  /** Batch norm after D's second conv (DCGAN's D). */
+  dBatchNorm: boolean;
   minibatchStd: boolean;
   equalizedLr: boolean;
   /** sngan: spectral normalisation of every D kernel, one power iteration per D step. */
@@ -31,7 +33,7 @@ export interface Layer {
   fanIn: number;
   /** sngan: the running singular-vector estimate ([out]), kept across steps. */
   u?: tf.Variable<tf.Rank.R1>;
-  /** batch norm scale/shift applied after this layer (G only). */
+  /** batch norm scale/shift applied after this layer. */
   gamma?: tf.Variable;
   beta?: tf.Variable;
 }
@@ -100,7 +102,7 @@ export function buildImageNets(spec: ImageNetSpec, seed: () => number): { g: Lay
   const flat = h4 * w4 * (2 * d + (spec.minibatchStd ? 1 : 0));
   const dis: Layer[] = [
     make('conv', [KERNEL, KERNEL, C, d], KERNEL * KERNEL * C, d, false, sn),
-    make('conv', [KERNEL, KERNEL, d, 2 * d], KERNEL * KERNEL * d, 2 * d, false, sn),
+    make('conv', [KERNEL, KERNEL, d, 2 * d], KERNEL * KERNEL * d, 2 * d, spec.dBatchNorm, sn),
     make('dense', [flat, 1], flat, 1, false, sn),
   ];
   return { g: gen, d: dis };
@@ -198,7 +200,9 @@ export function discriminatorForward(
     return sigmas ? tf.div(w, sigmas[i]!) : w;
   };
   let h: tf.Tensor = leakyRelu(tf.add(tf.conv2d(x, kernel(0) as tf.Tensor4D, 2, 'same'), d[0]!.b));
-  h = leakyRelu(tf.add(tf.conv2d(h as tf.Tensor4D, kernel(1) as tf.Tensor4D, 2, 'same'), d[1]!.b));
+  h = tf.add(tf.conv2d(h as tf.Tensor4D, kernel(1) as tf.Tensor4D, 2, 'same'), d[1]!.b);
+  if (d[1]!.gamma) h = batchNorm(h, d[1]!.gamma, d[1]!.beta!);
+  h = leakyRelu(h);
   if (spec.minibatchStd) h = minibatchStdDev(h as tf.Tensor4D);
   return tf.add(tf.matMul(tf.reshape(h, [B, -1]), kernel(2) as tf.Tensor2D), d[2]!.b) as tf.Tensor2D;
 }

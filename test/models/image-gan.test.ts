@@ -50,6 +50,7 @@ const SPEC: ImageNetSpec = {
   dChannels: 3,
   pixelNorm: false,
   batchNorm: true,
+  dBatchNorm: false,
   minibatchStd: true,
   equalizedLr: true,
   spectralNorm: false,
@@ -248,6 +249,27 @@ describe('ImageGanTrainer', () => {
         expect(Math.max(...out.images)).toBeLessThanOrEqual(1);
         t.dispose();
       }
+    }
+  });
+
+  it('dBatchNorm normalises D after its second conv (gan, lsgan) and is refused for the other variants', async () => {
+    const t = new ImageGanTrainer(
+      { variant: 'lsgan', data: 'mnist', seed: 1, dBatchNorm: true, ...TINY },
+      tinySet(),
+    );
+    expect(t.discriminator[1]!.gamma).toBeDefined();
+    t.step(); // creates the optimisers' slots
+    const before = tf.memory().numTensors;
+    const s = t.step();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Number.isFinite(s.dLoss)).toBe(true);
+    const files = await t.checkpoint();
+    expect(JSON.stringify(files.discriminator.modelJson)).toMatch(/1\/bn\/gamma/);
+    t.dispose();
+    for (const variant of ['wgan', 'wgan-gp', 'sngan'] as const) {
+      expect(() => imageGanConfig({ variant, data: 'mnist', dBatchNorm: true })).toThrow(
+        /dBatchNorm is for variants gan and lsgan/,
+      );
     }
   });
 
