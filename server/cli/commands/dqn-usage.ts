@@ -15,7 +15,10 @@ export const EVAL_USAGE = `gymlab eval <runDir> [--episodes N] [--seed S] [--che
   when the run has no best/ yet) or the latest checkpoint.
   For a \`train gan\` run: recomputes the toy metrics of the latest checkpoint's generator (2,500 samples, noise
   and held-out real points seeded by S, default the run's seed); --json prints {runDir, step, variant, data,
-  modesCovered, highQualityRate, energyDistance, slicedWasserstein, backend}.
+  modesCovered, highQualityRate, energyDistance, slicedWasserstein, backend}. For an image run: the
+  Inception-score analogue, Fréchet distance and class coverage of evalSamples images (noise seeded by S) against
+  the held-out digits; --json prints {runDir, step, variant, data, seed, inceptionScore, frechetDistance,
+  classCoverage, backend} (null for images that are not 28×28 grey).
   For a \`train cyclegan\` run: recomputes the metrics of the latest checkpoint's generators on training's
   held-out images with the same classifiers (trained on first use). Deterministic: S is only reported (default
   the run's seed). --json prints {runDir, step, a, b, seed, cycleError, identityPreserved, targetDomainRate,

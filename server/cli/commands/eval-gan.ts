@@ -20,6 +20,12 @@ export async function evalGanCommand(
   runDir: string,
   opts: { seed: number | undefined; json: boolean },
 ): Promise<number> {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as {
+    data?: { kind?: string };
+  };
+  if (config.data?.kind === 'image') return evalImageGanCommand(runDir, opts);
   const backend = await initBackend();
   const r = await evaluateGanRun(runDir, opts.seed);
   const result: EvalGanResultJson = {
@@ -42,6 +48,69 @@ export async function evalGanCommand(
       ['high-quality rate', result.highQualityRate ?? '–'],
       ['energy distance', result.energyDistance],
       ['sliced Wasserstein', result.slicedWasserstein],
+      ['backend', result.backend],
+    ]);
+  }
+  return 0;
+}
+
+/** The keys of the one JSON object `gymlab eval <image GAN run> --json` prints. */
+export interface EvalImageGanResultJson {
+  runDir: string;
+  step: number;
+  variant: string;
+  data: string;
+  seed: number;
+  inceptionScore: number | null;
+  frechetDistance: number | null;
+  classCoverage: number | null;
+  backend: string;
+}
+
+/** `gymlab eval` for an image `train gan` run: the latest generator's IS analogue, Fréchet distance, coverage. */
+async function evalImageGanCommand(
+  runDir: string,
+  opts: { seed: number | undefined; json: boolean },
+): Promise<number> {
+  const [{ evaluateImageGanRun, readImageGanRunConfig }, { registerWasmKernels }] = await Promise.all([
+    import('../../../models/gan/image-gan-eval.ts'),
+    import('../../../models/kernels/register.ts'),
+  ]);
+  readImageGanRunConfig(runDir);
+  const backend = await initBackend();
+  registerWasmKernels();
+  let bar: Progress | undefined;
+  const onProgress = (done: number, total: number, info: string) => {
+    if (opts.json) return;
+    bar ??= progressBar(true, 1, 'MNIST classifier {info}', { info: '' });
+    bar.update(total > 0 ? done / total : 0, { info });
+  };
+  let r: Awaited<ReturnType<typeof evaluateImageGanRun>>;
+  try {
+    r = await evaluateImageGanRun(runDir, { seed: opts.seed, onProgress });
+  } finally {
+    bar?.stop();
+  }
+  const result: EvalImageGanResultJson = {
+    runDir,
+    step: r.step,
+    variant: r.variant,
+    data: r.data,
+    seed: r.seed,
+    inceptionScore: r.inceptionScore,
+    frechetDistance: r.frechetDistance,
+    classCoverage: r.classCoverage,
+    backend: backend.name,
+  };
+  if (opts.json) {
+    printJson(result);
+  } else {
+    printTable(`${r.data} · ${r.variant} · generator at step ${r.step} · seed ${r.seed}`, [
+      ['run directory', runDir],
+      ['samples', r.samples],
+      ['inception score', result.inceptionScore ?? '– (not 28×28 grey)'],
+      ['Fréchet distance', result.frechetDistance ?? '–'],
+      ['class coverage', result.classCoverage ?? '–'],
       ['backend', result.backend],
     ]);
   }
