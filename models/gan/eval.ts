@@ -8,15 +8,21 @@ import { loadMlpFromLayersFiles } from '../layers-io.ts';
 import { MODE_SAMPLES, type ToyMetrics, toyMetrics } from '../metrics/toy.ts';
 import { type ToyGanConfig, toyGanConfig } from './toy-gan.ts';
 
-/** The newest `checkpoints/step_<N>/` holding a generator (`train gan`'s layout), or undefined. */
-export function latestGanCheckpoint(runDir: string): { step: number; dir: string } | undefined {
+/**
+ * The newest `checkpoints/step_<N>/` holding `marker` (default: a generator, `train gan`'s layout; `state.json`
+ * for a resumable trainer state), or undefined.
+ */
+export function latestGanCheckpoint(
+  runDir: string,
+  marker = join('generator', 'model.json'),
+): { step: number; dir: string } | undefined {
   const root = join(runDir, 'checkpoints');
   if (!existsSync(root)) return undefined;
   const steps = readdirSync(root)
     .map((d) => /^step_(\d+)$/.exec(d))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]))
-    .filter((n) => existsSync(join(root, `step_${n}`, 'generator', 'model.json')))
+    .filter((n) => existsSync(join(root, `step_${n}`, marker)))
     .sort((a, b) => b - a);
   return steps.length === 0 ? undefined : { step: steps[0]!, dir: join(root, `step_${steps[0]}`) };
 }

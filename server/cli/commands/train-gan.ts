@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { parseBackendChoice } from '../../../models/backend-choices.ts';
@@ -180,7 +180,8 @@ async function resumeToyGan(
   const { toyGanConfig } = await import('../../../models/gan/toy-gan.ts');
   const { optimizer: _optimizer, ...options } = saved.options ?? {};
   const config = toyGanConfig(options);
-  const from = latestToyState(runDir);
+  const { latestGanCheckpoint } = await import('../../../models/gan/eval.ts');
+  const from = latestGanCheckpoint(runDir, 'state.json');
   if (!from) throw new UsageError(`--resume: ${runDir} has no checkpoint with a trainer state (state.json)`);
   const steps = intFlag(values.steps ?? String(saved.steps ?? 2000), 'steps', 1, 100_000_000)!;
   if (steps <= from.step) {
@@ -204,19 +205,6 @@ async function resumeToyGan(
     json: values.json ?? false,
     from,
   });
-}
-
-/** The newest `checkpoints/step_N/` holding a complete trainer state. */
-function latestToyState(runDir: string): { step: number; dir: string } | undefined {
-  const root = join(runDir, 'checkpoints');
-  if (!existsSync(root)) return undefined;
-  const steps = readdirSync(root)
-    .map((d) => /^step_(\d+)$/.exec(d))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
-    .filter((n) => existsSync(join(root, `step_${n}`, 'state.json')))
-    .sort((a, b) => b - a);
-  return steps.length === 0 ? undefined : { step: steps[0]!, dir: join(root, `step_${steps[0]}`) };
 }
 
 async function runToyGan(argv: string[], run: ToyRun): Promise<number> {
