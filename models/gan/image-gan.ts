@@ -17,7 +17,15 @@ import {
   spectralSigmas,
   trainableOf,
 } from './image-nets.ts';
-import { discriminatorLoss, GAN_VARIANTS, type GanVariant, generatorLoss } from './losses.ts';
+import {
+  discriminatorLoss,
+  GAN_VARIANTS,
+  type GanVariant,
+  generatorLoss,
+  type OptimizerSettings,
+  optimizerSettings,
+  type VariantDefaults,
+} from './losses.ts';
 
 /**
  * Image defaults per variant (DCGAN-style nets):
@@ -26,10 +34,7 @@ import { discriminatorLoss, GAN_VARIANTS, type GanVariant, generatorLoss } from 
  * - wgan-gp: Adam 1e-4, β (0.5, 0.9), 5 critic steps, λ = 10 (improved_wgan_training on images);
  * - sngan: Adam 2e-4, β (0, 0.9), 5 critic steps, hinge loss, one power iteration per D step.
  */
-export const IMAGE_VARIANT_DEFAULTS: Record<
-  GanVariant,
-  { optimizer: 'adam' | 'rmsprop'; lr: number; beta1: number; beta2: number; criticSteps: number }
-> = {
+export const IMAGE_VARIANT_DEFAULTS: Record<GanVariant, VariantDefaults> = {
   gan: { optimizer: 'adam', lr: 2e-4, beta1: 0.5, beta2: 0.999, criticSteps: 1 },
   lsgan: { optimizer: 'adam', lr: 2e-4, beta1: 0.5, beta2: 0.999, criticSteps: 1 },
   wgan: { optimizer: 'rmsprop', lr: 5e-5, beta1: 0, beta2: 0, criticSteps: 5 },
@@ -81,14 +86,7 @@ export const ImageGanOptionsSchema = z
 export type ImageGanOptionsInput = z.input<typeof ImageGanOptionsSchema>;
 export type ImageGanOptions = z.output<typeof ImageGanOptionsSchema>;
 
-export interface ImageGanConfig extends ImageGanOptions {
-  optimizer: 'adam' | 'rmsprop';
-  criticSteps: number;
-  lr: number;
-  lrG: number;
-  beta1: number;
-  beta2: number;
-}
+export type ImageGanConfig = ImageGanOptions & OptimizerSettings;
 
 export function imageGanConfig(input: unknown): ImageGanConfig {
   const o = parseWith(ImageGanOptionsSchema, input, 'image GAN options');
@@ -97,17 +95,7 @@ export function imageGanConfig(input: unknown): ImageGanConfig {
       `dBatchNorm is for variants gan and lsgan (got variant '${o.variant}')`,
     ]);
   }
-  const d = IMAGE_VARIANT_DEFAULTS[o.variant];
-  const lr = o.lr ?? d.lr;
-  return {
-    ...o,
-    optimizer: d.optimizer,
-    criticSteps: o.criticSteps ?? d.criticSteps,
-    lr,
-    lrG: o.lrG ?? lr,
-    beta1: o.beta1 ?? d.beta1,
-    beta2: o.beta2 ?? d.beta2,
-  };
+  return { ...o, ...optimizerSettings(o, IMAGE_VARIANT_DEFAULTS[o.variant]) };
 }
 
 /** Whether `--data` names an image source: a domain (optionally ':digits') or an existing directory. */

@@ -4,6 +4,36 @@ import * as tf from '@tensorflow/tfjs';
 export const GAN_VARIANTS = ['gan', 'lsgan', 'wgan', 'wgan-gp', 'sngan'] as const;
 export type GanVariant = (typeof GAN_VARIANTS)[number];
 
+/** A variant's optimiser defaults, from its reference implementation. */
+export interface VariantDefaults {
+  optimizer: 'adam' | 'rmsprop';
+  lr: number;
+  beta1: number;
+  beta2: number;
+  criticSteps: number;
+}
+
+/** The optimiser settings a trainer runs with: the user's options, else the variant's defaults. */
+export interface OptimizerSettings extends VariantDefaults {
+  /** The generator's learning rate (default: the critic's). */
+  lrG: number;
+}
+
+export function optimizerSettings(
+  o: { criticSteps?: number; lr?: number; lrG?: number; beta1?: number; beta2?: number },
+  d: VariantDefaults,
+): OptimizerSettings {
+  const lr = o.lr ?? d.lr;
+  return {
+    optimizer: d.optimizer,
+    criticSteps: o.criticSteps ?? d.criticSteps,
+    lr,
+    lrG: o.lrG ?? lr,
+    beta1: o.beta1 ?? d.beta1,
+    beta2: o.beta2 ?? d.beta2,
+  };
+}
+
 /**
  * The discriminator's (critic's) loss from its outputs on a real and a fake batch (logits / scores):
  * - gan: BCE with logits, real target 1 − labelSmoothing (one-sided smoothing), fake target 0;

@@ -13,8 +13,11 @@ import {
   type GanVariant,
   generatorLoss,
   gradientPenalty,
+  type OptimizerSettings,
+  optimizerSettings,
   powerIteration,
   spectralSigma,
+  type VariantDefaults,
 } from './losses.ts';
 
 /**
@@ -27,10 +30,7 @@ import {
  *   (pfnet-research/sngan_projection).
  * Toy networks as in gan_toy.py: G and D are 3×512 ReLU MLPs, 2-D noise, batch 256.
  */
-export const VARIANT_DEFAULTS: Record<
-  GanVariant,
-  { optimizer: 'adam' | 'rmsprop'; lr: number; beta1: number; beta2: number; criticSteps: number }
-> = {
+export const VARIANT_DEFAULTS: Record<GanVariant, VariantDefaults> = {
   gan: { optimizer: 'adam', lr: 1e-4, beta1: 0.5, beta2: 0.999, criticSteps: 1 },
   lsgan: { optimizer: 'adam', lr: 1e-4, beta1: 0.5, beta2: 0.999, criticSteps: 1 },
   wgan: { optimizer: 'rmsprop', lr: 5e-5, beta1: 0, beta2: 0, criticSteps: 5 },
@@ -72,28 +72,11 @@ export type ToyGanOptionsInput = z.input<typeof ToyGanOptionsSchema>;
 export type ToyGanOptions = z.output<typeof ToyGanOptionsSchema>;
 
 /** Validated options with the variant's defaults filled in. */
-export interface ToyGanConfig extends ToyGanOptions {
-  optimizer: 'adam' | 'rmsprop';
-  criticSteps: number;
-  lr: number;
-  lrG: number;
-  beta1: number;
-  beta2: number;
-}
+export type ToyGanConfig = ToyGanOptions & OptimizerSettings;
 
 export function toyGanConfig(input: unknown): ToyGanConfig {
   const o = parseWith(ToyGanOptionsSchema, input, 'GAN options');
-  const d = VARIANT_DEFAULTS[o.variant];
-  const lr = o.lr ?? d.lr;
-  return {
-    ...o,
-    optimizer: d.optimizer,
-    criticSteps: o.criticSteps ?? d.criticSteps,
-    lr,
-    lrG: o.lrG ?? lr,
-    beta1: o.beta1 ?? d.beta1,
-    beta2: o.beta2 ?? d.beta2,
-  };
+  return { ...o, ...optimizerSettings(o, VARIANT_DEFAULTS[o.variant]) };
 }
 
 /** The manifest of a saved trainer state (`state.json` beside `state.bin`). */

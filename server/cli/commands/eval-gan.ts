@@ -79,17 +79,12 @@ async function evalImageGanCommand(
   readImageGanRunConfig(runDir);
   const backend = await initBackend();
   registerWasmKernels();
-  let bar: Progress | undefined;
-  const onProgress = (done: number, total: number, info: string) => {
-    if (opts.json) return;
-    bar ??= progressBar(true, 1, 'MNIST classifier {info}', { info: '' });
-    bar.update(total > 0 ? done / total : 0, { info });
-  };
+  const progress = classifierProgress(opts.json, 'MNIST classifier');
   let r: Awaited<ReturnType<typeof evaluateImageGanRun>>;
   try {
-    r = await evaluateImageGanRun(runDir, { seed: opts.seed, onProgress });
+    r = await evaluateImageGanRun(runDir, { seed: opts.seed, onProgress: progress.onProgress });
   } finally {
-    bar?.stop();
+    progress.stop();
   }
   const result: EvalImageGanResultJson = {
     runDir,
@@ -147,19 +142,12 @@ export async function evalCycleGanCommand(
   readCycleGanRunConfig(runDir);
   const backend = await initBackend();
   registerWasmKernels();
-  // The bar appears only when a classifier is actually trained (cached ones load silently).
-  let bar: Progress | undefined;
-  const onProgress = (done: number, total: number, info: string) => {
-    if (opts.json) return;
-    bar ??= progressBar(true, 1, 'classifier {info}', { info: '' });
-    bar.update(total > 0 ? done / total : 0, { info });
-  };
+  const progress = classifierProgress(opts.json, 'classifier');
   let r: Awaited<ReturnType<typeof evaluateCycleGanRun>>;
   try {
-    r = await evaluateCycleGanRun(runDir, { seed: opts.seed, onProgress });
+    r = await evaluateCycleGanRun(runDir, { seed: opts.seed, onProgress: progress.onProgress });
   } finally {
-    // Stopped even on failure: a running bar keeps its timer alive.
-    bar?.stop();
+    progress.stop();
   }
   const result: EvalCycleGanResultJson = {
     runDir,
@@ -188,4 +176,23 @@ export async function evalCycleGanCommand(
     ]);
   }
   return 0;
+}
+
+/**
+ * Progress for a classifier trained on first use: the bar appears only when one actually trains (cached ones
+ * load silently) and never with --json. `stop` must run even on failure: a running bar keeps its timer alive.
+ */
+function classifierProgress(
+  json: boolean,
+  label: string,
+): { onProgress: (done: number, total: number, info: string) => void; stop: () => void } {
+  let bar: Progress | undefined;
+  return {
+    onProgress: (done, total, info) => {
+      if (json) return;
+      bar ??= progressBar(true, 1, `${label} {info}`, { info: '' });
+      bar.update(total > 0 ? done / total : 0, { info });
+    },
+    stop: () => bar?.stop(),
+  };
 }
