@@ -56,9 +56,10 @@ export class TfjsLearner implements QLearner {
 
   qValues(inputs: Float32Array, rows: number): Float32Array {
     const n = this.spec.inputSize;
-    return tf
-      .tidy(() => this.forward(this.online, tf.tensor2d(inputs.subarray(0, rows * n), [rows, n])))
-      .dataSync() as Float32Array;
+    const q = tf.tidy(() => this.forward(this.online, tf.tensor2d(inputs.subarray(0, rows * n), [rows, n])));
+    const values = q.dataSync() as Float32Array;
+    q.dispose();
+    return values;
   }
 
   update(settings: UpdateSettings, readStats: boolean): UpdateStats | null {

@@ -6,6 +6,7 @@ import { Rng } from '../../envs/core/rng.ts';
 import { TOY_SETS, toyDataSource } from '../data/toy.ts';
 import { loadMlpFromLayersFiles } from '../layers-io.ts';
 import { MODE_SAMPLES, type ToyMetrics, toyMetrics } from '../metrics/toy.ts';
+import { readTidy } from '../read-tidy.ts';
 import { type ToyGanConfig, toyGanConfig } from './toy-gan.ts';
 
 /**
@@ -72,7 +73,7 @@ export async function evaluateGanRun(runDir: string, seedOverride?: number): Pro
   const rng = new Rng(seed);
   const noise = new Float32Array(MODE_SAMPLES * shape.inputSize);
   for (let i = 0; i < noise.length; i++) noise[i] = rng.normal();
-  const fake = tf.tidy(() => {
+  const fake = readTidy(() => {
     let h: tf.Tensor2D = tf.tensor2d(noise, [MODE_SAMPLES, shape.inputSize]);
     const layers = weights.length / 2;
     for (let l = 0; l < layers; l++) {
@@ -80,7 +81,7 @@ export async function evaluateGanRun(runDir: string, seedOverride?: number): Pro
       h = tf.add(tf.matMul(h, w), tf.tensor1d(weights[2 * l + 1]!)) as tf.Tensor2D;
       if (l + 1 < layers) h = ACTIVATE[shape.activation](h);
     }
-    return h.dataSync() as Float32Array;
+    return h;
   });
   const heldOut = sample(MODE_SAMPLES, new Rng(seed ^ 0x5eed));
   return {

@@ -5,8 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../envs/core/rng.ts';
 import { imageMetrics } from '../metrics/images.ts';
 import { loadOrTrainMnistClassifier } from '../metrics/mnist-classifier.ts';
+import { readTidy } from '../read-tidy.ts';
 import { latestGanCheckpoint } from './eval.ts';
-import { imageGanConfig } from './image-gan.ts';
+import { imageGanConfig, loadImageData } from './image-gan.ts';
 import {
   buildImageNets,
   disposeLayers,
@@ -29,7 +30,7 @@ export interface ImageGanEvaluation {
 
 interface ImageGanModelJson {
   format: string;
-  spec: ImageNetSpec;
+  spec: Omit<ImageNetSpec, 'classes'> & { classes?: number };
   weights: { name: string; shape: number[] }[];
 }
 
@@ -70,7 +71,11 @@ export async function evaluateImageGanRun(
   const seed = opts.seed ?? config.seed;
   const rng = new Rng(seed);
   const tfSeed = () => rng.nextUint32() || 1;
-  const spec = model.spec;
+  // Checkpoints from before conditional nets existed have no `classes`.
+  const spec: ImageNetSpec = { ...model.spec, classes: model.spec.classes ?? 0 };
+  // Conditional runs: classes drawn like the training labels, as during training.
+  const labels = spec.classes > 0 ? loadImageData(config.data, config.imageSize).labels : null;
+  if (spec.classes > 0 && !labels) throw new RangeError(`${runDir}: conditional run without labelled data`);
   const nets = buildImageNets(spec, tfSeed);
   disposeLayers(nets.d);
   const g = nets.g;
@@ -83,9 +88,13 @@ export async function evaluateImageGanRun(
     const B = config.batchSize;
     for (let at = 0; at < n; at += B) {
       const m = Math.min(B, n - at);
-      const out = tf.tidy(() => {
+      const classes = labels ? Int32Array.from({ length: B }, () => labels[rng.int(labels.length)]!) : null;
+      const out = readTidy(() => {
         const z = tf.randomNormal([B, spec.noiseDim], 0, 1, 'float32', tfSeed()) as tf.Tensor2D;
-        return tf.mul(tf.add(generatorForward(spec, g, z), 1), 0.5).dataSync() as Float32Array;
+        const y = classes
+          ? (tf.oneHot(tf.tensor1d(classes, 'int32'), spec.classes).toFloat() as tf.Tensor2D)
+          : undefined;
+        return tf.mul(tf.add(generatorForward(spec, g, z, y), 1), 0.5);
       });
       images.set(out.subarray(0, m * px), at * px);
     }

@@ -7,8 +7,10 @@ import { Rng } from '../../envs/core/rng.ts';
 import { IMAGE_DOMAINS, loadImageSource } from '../data/domains.ts';
 import type { ImageSet } from '../data/mnist.ts';
 import { registerWasmKernels } from '../kernels/register.ts';
+import { readTidy } from '../read-tidy.ts';
 import {
   buildImageNets,
+  cloneLayers,
   discriminatorForward,
   disposeLayers,
   generatorForward,
@@ -79,6 +81,17 @@ export const ImageGanOptionsSchema = z
     wganWarmup: z.boolean().default(true),
     /** gan: one-sided label smoothing, real target 1 − s. */
     labelSmoothing: z.number().min(0).lt(1).default(0),
+    /**
+     * Decay of an exponential moving average of G's weights (0 = off). When on, samples, metrics and the
+     * checkpointed generator use the average (Yazıcı et al. 2019; ProGAN/StyleGAN's G_ema), whose samples are
+     * steadier than the raw G's. The decay ramps as min(β, (1 + t) / (10 + t)) so early averages forget the init.
+     */
+    gEma: z.number().min(0).lt(1).default(0),
+    /**
+     * Class-conditional G and D (labelled images only: the MNIST domains): G draws a digit y with z, D scores
+     * (x, y) with a projection term (sngan_projection). Fake classes follow the training labels' frequencies.
+     */
+    conditional: z.boolean().default(false),
     /** Generated images per evaluation (Inception score etc.). */
     evalSamples: z.number().int().min(10).max(100_000).default(1500),
   })
@@ -152,10 +165,14 @@ export class ImageGanTrainer {
   readonly spec: ImageNetSpec;
   readonly generator: Layer[];
   readonly discriminator: Layer[];
+  /** G's weight average (gEma > 0), else null. */
+  readonly generatorEma: Layer[] | null;
   steps = 0;
   private readonly rng: Rng;
   private readonly real: tf.Tensor4D;
   private readonly count: number;
+  /** Training labels (conditional runs), else null. */
+  private readonly labels: Int32Array | null;
   private readonly gOpt: tf.Optimizer;
   private readonly dOpt: tf.Optimizer;
 
@@ -164,6 +181,10 @@ export class ImageGanTrainer {
     registerWasmKernels();
     const c = this.config;
     if (data.count < 1) throw new RangeError('the image source holds no images');
+    if (c.conditional && !data.labels) {
+      throw new RangeError(`conditional needs labelled images (an MNIST domain); '${c.data}' has no labels`);
+    }
+    this.labels = c.conditional ? data.labels : null;
     this.rng = new Rng(c.seed);
     this.spec = {
       height: data.height,
@@ -178,10 +199,12 @@ export class ImageGanTrainer {
       minibatchStd: c.minibatchStd,
       equalizedLr: c.equalizedLr,
       spectralNorm: c.variant === 'sngan',
+      classes: this.labels ? Math.max(...this.labels) + 1 : 0,
     };
     const nets = buildImageNets(this.spec, () => this.tfSeed());
     this.generator = nets.g;
     this.discriminator = nets.d;
+    this.generatorEma = c.gEma > 0 ? cloneLayers(this.generator) : null;
     this.count = data.count;
     // Real images kept on the backend in [−1, 1].
     this.real = tf.tidy(() =>
@@ -203,25 +226,45 @@ export class ImageGanTrainer {
     return tf.randomNormal([n, this.config.noiseDim], 0, 1, 'float32', this.tfSeed()) as tf.Tensor2D;
   }
 
-  private realBatch(): tf.Tensor4D {
+  private realBatch(): { x: tf.Tensor4D; y?: tf.Tensor2D } {
     const idx = new Int32Array(this.config.batchSize);
     for (let i = 0; i < idx.length; i++) idx[i] = this.rng.int(this.count);
-    return tf.gather(this.real, tf.tensor1d(idx, 'int32')) as tf.Tensor4D;
+    const x = tf.gather(this.real, tf.tensor1d(idx, 'int32')) as tf.Tensor4D;
+    if (!this.labels) return { x };
+    return { x, y: this.oneHot(Int32Array.from(idx, (i) => this.labels![i]!)) };
   }
 
-  private G(z: tf.Tensor2D): tf.Tensor4D {
-    return generatorForward(this.spec, this.generator, z);
+  private oneHot(classes: Int32Array): tf.Tensor2D {
+    return tf.oneHot(tf.tensor1d(classes, 'int32'), this.spec.classes).toFloat() as tf.Tensor2D;
   }
 
-  private D(x: tf.Tensor4D, sigmas?: tf.Scalar[]): tf.Tensor2D {
-    return discriminatorForward(this.spec, this.discriminator, x, sigmas);
+  /** Classes for `n` generated images, drawn like the training labels (conditional runs); else undefined. */
+  private sampleClasses(n: number): Int32Array | undefined {
+    if (!this.labels) return undefined;
+    return Int32Array.from({ length: n }, () => this.labels![this.rng.int(this.count)]!);
   }
 
-  /** The critic on images in [−1, 1] with the current constraint (sngan: stored u). */
-  critic(x: tf.Tensor4D): tf.Tensor2D {
+  private fakeClasses(n: number): tf.Tensor2D | undefined {
+    const classes = this.sampleClasses(n);
+    return classes ? this.oneHot(classes) : undefined;
+  }
+
+  private G(z: tf.Tensor2D, y?: tf.Tensor2D): tf.Tensor4D {
+    return generatorForward(this.spec, this.generator, z, y);
+  }
+
+  private D(x: tf.Tensor4D, sigmas?: tf.Scalar[], y?: tf.Tensor2D): tf.Tensor2D {
+    return discriminatorForward(this.spec, this.discriminator, x, sigmas, y);
+  }
+
+  /**
+   * The critic on images in [−1, 1] with the current constraint (sngan: stored u); conditional runs need the
+   * images' classes.
+   */
+  critic(x: tf.Tensor4D, classes?: Int32Array): tf.Tensor2D {
     return tf.tidy(() => {
       const sig = this.config.variant === 'sngan' ? spectralSigmas(this.discriminator, false)() : undefined;
-      return this.D(x, sig);
+      return this.D(x, sig, classes ? this.oneHot(classes) : undefined);
     });
   }
 
@@ -237,8 +280,9 @@ export class ImageGanTrainer {
     const c = this.config;
     const dVars = trainableOf(this.discriminator);
     return tf.tidy(() => {
-      const real = this.realBatch();
-      const fake = this.G(this.noise(c.batchSize));
+      const { x: real, y: realY } = this.realBatch();
+      const fakeY = this.fakeClasses(c.batchSize);
+      const fake = this.G(this.noise(c.batchSize), fakeY);
       const sig = c.variant === 'sngan' ? spectralSigmas(this.discriminator, true) : undefined;
       const eps =
         c.variant === 'wgan-gp'
@@ -247,9 +291,15 @@ export class ImageGanTrainer {
       const loss = this.dOpt.minimize(
         () => {
           const sigmas = sig?.();
-          let l = discriminatorLoss(c.variant, this.D(real, sigmas), this.D(fake, sigmas), c.labelSmoothing);
+          let l = discriminatorLoss(
+            c.variant,
+            this.D(real, sigmas, realY),
+            this.D(fake, sigmas, fakeY),
+            c.labelSmoothing,
+          );
           if (eps) {
-            const critic = (x: tf.Tensor4D) => this.D(x, sigmas);
+            // Conditional: the interpolate between a real (x, y) and a fake (x', y') is scored with y.
+            const critic = (x: tf.Tensor4D) => this.D(x, sigmas, realY);
             l = tf.add(l, imageGradientPenalty(critic, real, fake, eps, c.gpLambda)) as tf.Scalar;
           }
           return l;
@@ -269,10 +319,26 @@ export class ImageGanTrainer {
     const gVars = trainableOf(this.generator);
     return tf.tidy(() => {
       const z = this.noise(c.batchSize);
+      const y = this.fakeClasses(c.batchSize);
       const sigmas = c.variant === 'sngan' ? spectralSigmas(this.discriminator, false)() : undefined;
-      const loss = this.gOpt.minimize(() => generatorLoss(c.variant, this.D(this.G(z), sigmas)), true, gVars);
+      const loss = this.gOpt.minimize(
+        () => generatorLoss(c.variant, this.D(this.G(z, y), sigmas, y)),
+        true,
+        gVars,
+      );
+      if (this.generatorEma) {
+        const beta = Math.min(c.gEma, (1 + this.steps) / (10 + this.steps));
+        const avg = trainableOf(this.generatorEma);
+        for (const [i, v] of gVars.entries())
+          avg[i]!.assign(tf.add(tf.mul(avg[i]!, beta), tf.mul(v, 1 - beta)));
+      }
       return loss!.dataSync()[0]!;
     });
+  }
+
+  /** The generator samples come from: the weight average when gEma > 0. */
+  get sampler(): Layer[] {
+    return this.generatorEma ?? this.generator;
   }
 
   /** One generator step after its critic steps. */
@@ -285,21 +351,27 @@ export class ImageGanTrainer {
     return { dLoss, gLoss, criticSteps: k };
   }
 
-  /** `n` generated images, NHWC in [0, 1] (generated in batches of batchSize: batch-norm statistics as in training). */
+  /**
+   * `n` generated images, NHWC in [0, 1] (generated in batches of batchSize: batch-norm statistics as in
+   * training); conditional runs draw classes like the training labels and return them as `labels`.
+   */
   generate(n: number): ImageSet {
     const { height, width, channels } = this.spec;
     const px = height * width * channels;
     const images = new Float32Array(n * px);
+    const labels = this.labels ? new Int32Array(n) : null;
     const B = this.config.batchSize;
     for (let at = 0; at < n; at += B) {
       const m = Math.min(B, n - at);
-      const out = tf.tidy(() => {
-        const x = this.G(this.noise(B));
-        return tf.mul(tf.add(x, 1), 0.5).dataSync() as Float32Array;
+      const classes = this.sampleClasses(B);
+      if (labels && classes) labels.set(classes.subarray(0, m), at);
+      const out = readTidy(() => {
+        const y = classes ? this.oneHot(classes) : undefined;
+        return tf.mul(tf.add(generatorForward(this.spec, this.sampler, this.noise(B), y), 1), 0.5);
       });
       images.set(out.subarray(0, m * px), at * px);
     }
-    return { images, labels: null, count: n, height, width, channels };
+    return { images, labels, count: n, height, width, channels };
   }
 
   /** Whether the MNIST classifier's metrics apply (28×28 grey images). */
@@ -351,7 +423,7 @@ export class ImageGanTrainer {
         weightData: new Uint8Array(all.buffer),
       };
     };
-    const generator = pack(this.generator);
+    const generator = pack(this.sampler);
     const sigmas =
       this.config.variant === 'sngan'
         ? tf.tidy(() => spectralSigmas(this.discriminator, false)().map((s) => s.dataSync()[0]!))
@@ -362,6 +434,7 @@ export class ImageGanTrainer {
 
   dispose(): void {
     disposeLayers(this.generator);
+    if (this.generatorEma) disposeLayers(this.generatorEma);
     disposeLayers(this.discriminator);
     this.real.dispose();
     this.gOpt.dispose();

@@ -23,11 +23,16 @@ export interface ImageNetSpec {
   equalizedLr: boolean;
   /** sngan: spectral normalisation of every D kernel, one power iteration per D step. */
   spectralNorm: boolean;
+  /**
+   * Class-conditional nets when > 0 (the number of classes): G reads [z, one-hot(y)], D adds a projection
+   * term ⟨V·one-hot(y), φ(x)⟩ + b_y to its score (Miyato & Koyama 2018, sngan_projection). 0: unconditional.
+   */
+  classes: number;
 }
 
 /** A dense, conv or transposed-conv layer's parameters. */
 export interface Layer {
-  kind: 'dense' | 'conv' | 'convT';
+  kind: 'dense' | 'conv' | 'convT' | 'embed';
   w: tf.Variable;
   b: tf.Variable;
   fanIn: number;
@@ -87,8 +92,9 @@ export function buildImageNets(spec: ImageNetSpec, seed: () => number): { g: Lay
   const bn = spec.batchNorm && !spec.pixelNorm;
   const h4 = H / 4;
   const w4 = W / 4;
+  const zIn = noiseDim + spec.classes;
   const gen: Layer[] = [
-    make('dense', [noiseDim, h4 * w4 * 2 * g], noiseDim, h4 * w4 * 2 * g, false, false),
+    make('dense', [zIn, h4 * w4 * 2 * g], zIn, h4 * w4 * 2 * g, false, false),
     // conv2dTranspose filters are [kh, kw, outChannels, inChannels]; fan-in as seen by each output pixel.
     make('convT', [KERNEL, KERNEL, g, 2 * g], (KERNEL * KERNEL * 2 * g) / 4, g, bn, false),
     make('convT', [KERNEL, KERNEL, C, g], (KERNEL * KERNEL * g) / 4, C, false, false),
@@ -105,12 +111,31 @@ export function buildImageNets(spec: ImageNetSpec, seed: () => number): { g: Lay
     make('conv', [KERNEL, KERNEL, d, 2 * d], KERNEL * KERNEL * d, 2 * d, spec.dBatchNorm, sn),
     make('dense', [flat, 1], flat, 1, false, sn),
   ];
+  if (spec.classes > 0) {
+    // The class embedding V [classes, φ] and a per-class bias; under sngan V is normalised like the kernels.
+    const embed = make('embed', [spec.classes, flat], flat, flat, false, sn);
+    embed.b.dispose();
+    embed.b = tf.tidy(() => tf.variable(tf.zeros([spec.classes])));
+    dis.push(embed);
+  }
   return { g: gen, d: dis };
 }
 
 /** Every trainable variable of a network. */
 export function trainableOf(layers: Layer[]): tf.Variable[] {
   return layers.flatMap((l) => [l.w, l.b, ...(l.gamma ? [l.gamma, l.beta!] : [])]);
+}
+
+/** Non-trainable copies of a network's parameters (for a weight average). */
+export function cloneLayers(layers: Layer[]): Layer[] {
+  const copy = (v: tf.Variable) => tf.variable(v, false);
+  return layers.map((l) => ({
+    kind: l.kind,
+    w: copy(l.w),
+    b: copy(l.b),
+    fanIn: l.fanIn,
+    ...(l.gamma ? { gamma: copy(l.gamma), beta: copy(l.beta!) } : {}),
+  }));
 }
 
 export function disposeLayers(layers: Layer[]): void {
@@ -143,9 +168,19 @@ function batchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), gamma), beta);
 }
 
-/** G: z [B, noiseDim] → images [B, H, W, C] in (−1, 1) (tanh; batch statistics in every call). */
-export function generatorForward(spec: ImageNetSpec, g: Layer[], z: tf.Tensor2D): tf.Tensor4D {
-  const B = z.shape[0];
+/**
+ * G: z [B, noiseDim] (and one-hot classes [B, classes] for conditional nets) → images [B, H, W, C] in (−1, 1)
+ * (tanh; batch statistics in every call).
+ */
+export function generatorForward(
+  spec: ImageNetSpec,
+  g: Layer[],
+  noise: tf.Tensor2D,
+  classes?: tf.Tensor2D,
+): tf.Tensor4D {
+  const B = noise.shape[0];
+  if (spec.classes > 0 && !classes) throw new Error('a class-conditional generator needs one-hot classes');
+  const z = spec.classes > 0 ? (tf.concat([noise, classes!], 1) as tf.Tensor2D) : noise;
   const [l0, l1, l2] = g as [Layer, Layer, Layer];
   const eq = spec.equalizedLr;
   const h4 = spec.height / 4;
@@ -191,8 +226,10 @@ export function discriminatorForward(
   d: Layer[],
   x: tf.Tensor4D,
   sigmas?: tf.Scalar[],
+  classes?: tf.Tensor2D,
 ): tf.Tensor2D {
   const B = x.shape[0];
+  if (spec.classes > 0 && !classes) throw new Error('a class-conditional discriminator needs one-hot classes');
   const eq = spec.equalizedLr;
   const kernel = (i: number) => {
     const l = d[i]!;
@@ -204,5 +241,12 @@ export function discriminatorForward(
   if (d[1]!.gamma) h = batchNorm(h, d[1]!.gamma, d[1]!.beta!);
   h = leakyRelu(h);
   if (spec.minibatchStd) h = minibatchStdDev(h as tf.Tensor4D);
-  return tf.add(tf.matMul(tf.reshape(h, [B, -1]), kernel(2) as tf.Tensor2D), d[2]!.b) as tf.Tensor2D;
+  const phi = tf.reshape(h, [B, -1]) as tf.Tensor2D;
+  const score = tf.add(tf.matMul(phi, kernel(2) as tf.Tensor2D), d[2]!.b) as tf.Tensor2D;
+  if (spec.classes === 0) return score;
+  // Projection: ⟨V[y], φ(x)⟩ + b[y], with V[y] and b[y] picked by the one-hot rows.
+  const v = tf.matMul(classes!, kernel(3) as tf.Tensor2D);
+  const projection = tf.sum(tf.mul(v, phi), 1, true);
+  const bias = tf.matMul(classes!, tf.reshape(d[3]!.b, [-1, 1]));
+  return tf.add(score, tf.add(projection, bias)) as tf.Tensor2D;
 }

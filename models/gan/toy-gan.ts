@@ -7,6 +7,7 @@ import { type Modes, toyDataSource } from '../data/toy.ts';
 import { registerWasmKernels } from '../kernels/register.ts';
 import { type LayersModelFiles, mlpToLayersFiles } from '../layers-io.ts';
 import { MODE_SAMPLES, type ToyMetrics, toyMetrics } from '../metrics/toy.ts';
+import { readTidy } from '../read-tidy.ts';
 import {
   discriminatorLoss,
   GAN_VARIANTS,
@@ -288,7 +289,7 @@ export class ToyGanTrainer {
 
   /** `n` generated points, interleaved x,y. */
   generate(n: number): Float32Array {
-    return tf.tidy(() => this.forward(this.generator, this.noise(n)).dataSync() as Float32Array);
+    return readTidy(() => this.forward(this.generator, this.noise(n)));
   }
 
   /** Toy metrics of 2,500 generated samples against held-out real samples. */

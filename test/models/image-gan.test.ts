@@ -54,6 +54,7 @@ const SPEC: ImageNetSpec = {
   minibatchStd: true,
   equalizedLr: true,
   spectralNorm: false,
+  classes: 0,
 };
 
 describe('progressive-GAN ops', () => {

@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseBackendChoice } from '../../../models/backend-choices.ts';
+import { parseBackendChoice, parseThreads } from '../../../models/backend-choices.ts';
 import type { CycleEvaluator as CycleEvaluatorType } from '../../../models/metrics/cycle.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../../run-store/atomic-write.ts';
 import { intFlag, keyValuePairs, parseFlags, UsageError } from '../args.ts';
@@ -19,6 +19,7 @@ export const TRAIN_CYCLEGAN_USAGE = `gymlab train cyclegan --a <domain> --b <dom
   --sample-every <n>    steps between sample grids (default min(250, steps))
   --out <dir>           run directory (default runs/<a>__<b>__cyclegan__<seed>__<unixtime>)
   --backend <name>      auto, tensorflow-gpu, tensorflow, wasm, cpu
+  --threads <n|auto>    wasm backend threads (default $GYMLAB_WASM_THREADS, else 1; auto = the cores, ≤ 8)
   --json                print one JSON object: runDir, steps, wallSeconds, backend, cycleError,
                         identityPreserved, targetDomainRate (rates as fractions 0..1; null where n/a)
   Writes config.json, metrics.jsonl, checkpoints/step_N/{g_ab,g_ba,d_a,d_b}/{model.json,weights.bin} and
@@ -64,6 +65,7 @@ export async function trainCycleGanCommand(argv: string[]): Promise<number> {
     'sample-every': { type: 'string' },
     out: { type: 'string' },
     backend: { type: 'string' },
+    threads: { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
@@ -89,6 +91,7 @@ export async function trainCycleGanCommand(argv: string[]): Promise<number> {
     100_000_000,
   )!;
   if (values.backend !== undefined) parseBackendChoice(values.backend);
+  const threads = values.threads !== undefined ? parseThreads(values.threads) : undefined;
   const { cycleGanConfig } = await import('../../../models/gan/cyclegan.ts');
   // Options (and that each domain exists) are validated before TensorFlow.js starts and before a run directory.
   const config = cycleGanConfig({ ...keyValuePairs(values.set, 'set'), a: values.a, b: values.b, seed });
@@ -105,7 +108,7 @@ export async function trainCycleGanCommand(argv: string[]): Promise<number> {
     import('../../../models/metrics/cycle.ts'),
     import('../../../models/viz/png.ts'),
   ]);
-  const backend = await initBackend(values.backend);
+  const backend = await initBackend(values.backend, { threads });
   registerWasmKernels();
   const trainer = new CycleGanTrainer(config);
   let evaluator: CycleEvaluatorType | undefined;
@@ -138,7 +141,7 @@ export async function trainCycleGanCommand(argv: string[]): Promise<number> {
     steps,
     evalEvery,
     sampleEvery,
-    backend: { requested: values.backend ?? null, tfjs: backend.name },
+    backend: { requested: values.backend ?? null, tfjs: backend.name, threads: backend.threads },
     options: config,
     evaluation: {
       heldOutImages: evaluator.heldOutA.count,

@@ -1,9 +1,10 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
-import { parseBackendChoice } from '../../../models/backend-choices.ts';
+import { parseBackendChoice, parseThreads } from '../../../models/backend-choices.ts';
 import type { ImageGanConfig } from '../../../models/gan/image-gan.ts';
 import type { ToyGanConfig, ToyGanState } from '../../../models/gan/toy-gan.ts';
+import { readTidy } from '../../../models/read-tidy.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../../run-store/atomic-write.ts';
 import { readMetricsLines } from '../../training/run-dir.ts';
 import { intFlag, keyValuePairs, parseFlags, UsageError } from '../args.ts';
@@ -68,6 +69,7 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
     out: { type: 'string' },
     resume: { type: 'string' },
     backend: { type: 'string' },
+    threads: { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
@@ -101,6 +103,7 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
   )!;
   const sampleEvery = intFlag(values['sample-every'] ?? String(evalEvery), 'sample-every', 1, 100_000_000)!;
   if (values.backend !== undefined) parseBackendChoice(values.backend);
+  const threads = values.threads !== undefined ? parseThreads(values.threads) : undefined;
   const { isImageSource, imageGanConfig } = await import('../../../models/gan/image-gan.ts');
   if (isImageSource(values.data)) {
     const config = imageGanConfig({
@@ -109,7 +112,7 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
       data: values.data,
       seed,
     });
-    return trainImageGan(argv, config, { ...values, steps, seed, evalEvery, sampleEvery });
+    return trainImageGan(argv, config, { ...values, steps, seed, evalEvery, sampleEvery, threads });
   }
   const { toyGanConfig } = await import('../../../models/gan/toy-gan.ts');
   // Options are validated before TensorFlow.js loads and before a run directory exists.
@@ -129,6 +132,7 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
     evalEvery,
     sampleEvery,
     backendChoice: values.backend,
+    threads,
     json: values.json ?? false,
   });
 }
@@ -140,6 +144,7 @@ interface ToyRun {
   evalEvery: number;
   sampleEvery: number;
   backendChoice: string | undefined;
+  threads?: number | 'auto';
   json: boolean;
   /** A resumed run: the checkpoint to continue from (its step and folder). */
   from?: { step: number; dir: string };
@@ -218,7 +223,7 @@ async function runToyGan(argv: string[], run: ToyRun): Promise<number> {
       import('../../../models/data/toy.ts'),
       import('../../../envs/core/rng.ts'),
     ]);
-  const backend = await initBackend(run.backendChoice);
+  const backend = await initBackend(run.backendChoice, { threads: run.threads });
   registerWasmKernels();
   const trainer = new ToyGanTrainer(config);
   let first = 1;
@@ -251,7 +256,7 @@ async function runToyGan(argv: string[], run: ToyRun): Promise<number> {
       steps,
       evalEvery,
       sampleEvery,
-      backend: { requested: run.backendChoice ?? null, tfjs: backend.name },
+      backend: { requested: run.backendChoice ?? null, tfjs: backend.name, threads: backend.threads },
       options: config,
     });
   }
@@ -270,9 +275,7 @@ async function runToyGan(argv: string[], run: ToyRun): Promise<number> {
     }
   }
   const writeToySample = (step: number) => {
-    const critic = tf.tidy(
-      () => trainer.critic(tf.tensor2d(grid, [CRITIC_GRID * CRITIC_GRID, 2])).dataSync() as Float32Array,
-    );
+    const critic = readTidy(() => trainer.critic(tf.tensor2d(grid, [CRITIC_GRID * CRITIC_GRID, 2])));
     const png = toyScatterPng({ real: realPoints, fake: trainer.generate(1000), critic, extent: 3 });
     writeFileAtomic(join(dir, 'samples', `step_${step}.png`), png);
   };
@@ -348,6 +351,7 @@ interface ImageRunFlags {
   data?: string;
   out?: string;
   backend?: string;
+  threads?: number | 'auto';
   json?: boolean;
 }
 
@@ -362,7 +366,7 @@ async function trainImageGan(argv: string[], config: ImageGanConfig, f: ImageRun
     ]);
   // The data is read (and checked) before a run directory exists.
   const data = loadImageData(config.data, config.imageSize);
-  const backend = await initBackend(f.backend);
+  const backend = await initBackend(f.backend, { threads: f.threads });
   registerWasmKernels();
   const { steps, seed, evalEvery, sampleEvery } = f;
   const trainer = new ImageGanTrainer(config, data);
@@ -408,7 +412,7 @@ async function trainImageGan(argv: string[], config: ImageGanConfig, f: ImageRun
       steps,
       evalEvery,
       sampleEvery,
-      backend: { requested: f.backend ?? null, tfjs: backend.name },
+      backend: { requested: f.backend ?? null, tfjs: backend.name, threads: backend.threads },
       options: config,
     });
     const metricsPath = join(dir, 'metrics.jsonl');
