@@ -16,6 +16,7 @@ import {
   generatorForward,
   type ImageNetSpec,
   type Layer,
+  layerVariables,
   spectralSigmas,
   trainableOf,
 } from './image-nets.ts';
@@ -28,6 +29,7 @@ import {
   optimizerSettings,
   type VariantDefaults,
 } from './losses.ts';
+import { type GanTrainerState, type NamedTensor, packTrainerState, SavedTensors } from './trainer-state.ts';
 
 /**
  * Image defaults per variant (DCGAN-style nets):
@@ -168,7 +170,7 @@ export class ImageGanTrainer {
   /** G's weight average (gEma > 0), else null. */
   readonly generatorEma: Layer[] | null;
   steps = 0;
-  private readonly rng: Rng;
+  private rng: Rng;
   private readonly real: tf.Tensor4D;
   private readonly count: number;
   /** Training labels (conditional runs), else null. */
@@ -430,6 +432,48 @@ export class ImageGanTrainer {
         : undefined;
     const discriminator = pack(this.discriminator, sigmas);
     return Promise.resolve({ generator, discriminator });
+  }
+
+  /**
+   * Everything a resumed run needs to continue exactly as an uninterrupted one: raw weights, batch-norm
+   * parameters, sngan's u vectors, the weight average, both optimisers' slots, the step count and the Rng.
+   */
+  saveState(): Promise<{ state: GanTrainerState; data: Uint8Array }> {
+    const named: NamedTensor[] = [];
+    for (const [prefix, layers] of this.stateLayers()) {
+      layers.forEach((l, i) => {
+        for (const [key, v] of layerVariables(l)) named.push({ name: `${prefix}/${i}/${key}`, tensor: v });
+      });
+    }
+    return packTrainerState(named, this.optimizers(), this.steps, this.rng.getState());
+  }
+
+  /** Restores what `saveState` wrote; the trainer must have been built with the same config and data. */
+  async loadState(state: GanTrainerState, data: Uint8Array): Promise<void> {
+    const saved = new SavedTensors(state, data);
+    for (const [prefix, layers] of this.stateLayers()) {
+      layers.forEach((l, i) => {
+        for (const [key, v] of layerVariables(l)) saved.into(`${prefix}/${i}/${key}`, v);
+      });
+    }
+    await saved.intoOptimizers(this.optimizers());
+    this.steps = state.steps;
+    this.rng = Rng.fromState(state.rng);
+  }
+
+  private stateLayers(): [string, Layer[]][] {
+    return [
+      ['g', this.generator],
+      ['d', this.discriminator],
+      ...(this.generatorEma ? [['ema', this.generatorEma] as [string, Layer[]]] : []),
+    ];
+  }
+
+  private optimizers(): [string, tf.Optimizer][] {
+    return [
+      ['gopt', this.gOpt],
+      ['dopt', this.dOpt],
+    ];
   }
 
   dispose(): void {

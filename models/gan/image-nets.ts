@@ -126,6 +126,21 @@ export function trainableOf(layers: Layer[]): tf.Variable[] {
   return layers.flatMap((l) => [l.w, l.b, ...(l.gamma ? [l.gamma, l.beta!] : [])]);
 }
 
+/** A layer's variables by role (w, b, gamma, beta, u), for saving and restoring state. */
+export function layerVariables(l: Layer): [string, tf.Variable][] {
+  return [
+    ['w', l.w],
+    ['b', l.b],
+    ...(l.gamma
+      ? ([
+          ['gamma', l.gamma],
+          ['beta', l.beta!],
+        ] as [string, tf.Variable][])
+      : []),
+    ...(l.u ? ([['u', l.u]] as [string, tf.Variable][]) : []),
+  ];
+}
+
 /** Non-trainable copies of a network's parameters (for a weight average). */
 export function cloneLayers(layers: Layer[]): Layer[] {
   const copy = (v: tf.Variable) => tf.variable(v, false);
@@ -229,7 +244,8 @@ export function discriminatorForward(
   classes?: tf.Tensor2D,
 ): tf.Tensor2D {
   const B = x.shape[0];
-  if (spec.classes > 0 && !classes) throw new Error('a class-conditional discriminator needs one-hot classes');
+  if (spec.classes > 0 && !classes)
+    throw new Error('a class-conditional discriminator needs one-hot classes');
   const eq = spec.equalizedLr;
   const kernel = (i: number) => {
     const l = d[i]!;

@@ -20,6 +20,7 @@ import {
   spectralSigma,
   type VariantDefaults,
 } from './losses.ts';
+import { type GanTrainerState, type NamedTensor, packTrainerState, SavedTensors } from './trainer-state.ts';
 
 /**
  * Defaults per variant, from the reference implementations:
@@ -81,12 +82,7 @@ export function toyGanConfig(input: unknown): ToyGanConfig {
 }
 
 /** The manifest of a saved trainer state (`state.json` beside `state.bin`). */
-export interface ToyGanState {
-  version: 1;
-  steps: number;
-  rng: number[];
-  tensors: { name: string; shape: number[] }[];
-}
+export type ToyGanState = GanTrainerState;
 
 export interface StepStats {
   dLoss: number;
@@ -324,11 +320,10 @@ export class ToyGanTrainer {
 
   /**
    * Everything a resumed run needs to continue exactly as an uninterrupted one: weights (raw, not
-   * normalised), sngan's u vectors, both optimisers' slots, the step count and the Rng state (which seeds
-   * every tfjs random op). Tensors go to one float32 buffer in `tensors` order.
+   * normalised), sngan's u vectors, both optimisers' slots, the step count and the Rng state.
    */
-  async saveState(): Promise<{ state: ToyGanState; data: Uint8Array }> {
-    const named: { name: string; tensor: tf.Tensor }[] = [];
+  saveState(): Promise<{ state: ToyGanState; data: Uint8Array }> {
+    const named: NamedTensor[] = [];
     const add = (prefix: string, layers: Dense[]) =>
       layers.forEach((l, i) => {
         named.push({ name: `${prefix}/${i}/w`, tensor: l.w }, { name: `${prefix}/${i}/b`, tensor: l.b });
@@ -336,75 +331,28 @@ export class ToyGanTrainer {
       });
     add('g', this.generator);
     add('d', this.discriminator);
-    const opt = [
-      ...(await this.gOpt.getWeights()).map((w) => ({ name: `gopt/${w.name}`, tensor: w.tensor })),
-      ...(await this.dOpt.getWeights()).map((w) => ({ name: `dopt/${w.name}`, tensor: w.tensor })),
+    return packTrainerState(named, this.optimizers(), this.steps, this.rng.getState());
+  }
+
+  private optimizers(): [string, tf.Optimizer][] {
+    return [
+      ['gopt', this.gOpt],
+      ['dopt', this.dOpt],
     ];
-    const all = [...named, ...opt];
-    const parts = await Promise.all(all.map((n) => n.tensor.data() as Promise<Float32Array>));
-    // getWeights hands out the optimiser's own slot variables, plus a fresh 'iter' scalar to free.
-    tf.dispose(opt.filter((o) => o.name.endsWith('/iter')).map((o) => o.tensor));
-    const total = parts.reduce((s, p) => s + p.length, 0);
-    const flat = new Float32Array(total);
-    let at = 0;
-    for (const p of parts) {
-      flat.set(p, at);
-      at += p.length;
-    }
-    return {
-      state: {
-        version: 1,
-        steps: this.steps,
-        rng: this.rng.getState(),
-        tensors: all.map((n) => ({ name: n.name, shape: n.tensor.shape })),
-      },
-      data: new Uint8Array(flat.buffer),
-    };
   }
 
   /** Restores what `saveState` wrote; the trainer must have been built with the same config. */
   async loadState(state: ToyGanState, data: Uint8Array): Promise<void> {
-    if (state.version !== 1) throw new RangeError(`unsupported GAN state version ${state.version}`);
-    const flat = new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
-    const values = new Map<string, { shape: number[]; values: Float32Array }>();
-    let at = 0;
-    for (const t of state.tensors) {
-      const n = t.shape.reduce((a, b) => a * b, 1);
-      if (at + n > flat.length) throw new RangeError('GAN state data is shorter than its manifest');
-      values.set(t.name, { shape: t.shape, values: flat.subarray(at, at + n) });
-      at += n;
-    }
-    const take = (name: string, v: tf.Variable) => {
-      const got = values.get(name);
-      if (!got || got.shape.join() !== v.shape.join()) {
-        throw new RangeError(
-          `GAN state: '${name}' missing or shaped [${got?.shape}] instead of [${v.shape}]`,
-        );
-      }
-      tf.tidy(() => v.assign(tf.tensor(got.values, got.shape)));
-    };
+    const saved = new SavedTensors(state, data);
     const restore = (prefix: string, layers: Dense[]) =>
       layers.forEach((l, i) => {
-        take(`${prefix}/${i}/w`, l.w);
-        take(`${prefix}/${i}/b`, l.b);
-        if (l.u) take(`${prefix}/${i}/u`, l.u);
+        saved.into(`${prefix}/${i}/w`, l.w);
+        saved.into(`${prefix}/${i}/b`, l.b);
+        if (l.u) saved.into(`${prefix}/${i}/u`, l.u);
       });
     restore('g', this.generator);
     restore('d', this.discriminator);
-    for (const [prefix, opt] of [
-      ['gopt/', this.gOpt],
-      ['dopt/', this.dOpt],
-    ] as const) {
-      const weights = state.tensors
-        .filter((t) => t.name.startsWith(prefix))
-        .map((t) => {
-          const v = values.get(t.name)!;
-          return { name: t.name.slice(prefix.length), tensor: tf.tensor(v.values, v.shape) };
-        });
-      await opt.setWeights(weights);
-      tf.dispose(weights.map((w) => w.tensor));
-      restoreAdamPowers(opt);
-    }
+    await saved.intoOptimizers(this.optimizers());
     this.steps = state.steps;
     this.rng = Rng.fromState(state.rng);
   }
@@ -413,30 +361,5 @@ export class ToyGanTrainer {
     for (const l of [...this.generator, ...this.discriminator]) tf.dispose([l.w, l.b, ...(l.u ? [l.u] : [])]);
     this.gOpt.dispose();
     this.dOpt.dispose();
-  }
-}
-
-/**
- * tfjs's Adam keeps β₁ᵗ and β₂ᵗ as running float32 products, but `setWeights` recomputes them with `pow`,
- * which differs in the last bits; recompute them as the running products so a resumed run is bit-identical.
- */
-function restoreAdamPowers(opt: tf.Optimizer): void {
-  const adam = opt as unknown as {
-    beta1?: number;
-    beta2?: number;
-    iterations_?: number;
-    accBeta1?: tf.Variable;
-    accBeta2?: tf.Variable;
-  };
-  if (!(opt instanceof tf.AdamOptimizer) || !adam.accBeta1 || !adam.accBeta2) return;
-  const n = adam.iterations_ ?? 0;
-  for (const [acc, beta] of [
-    [adam.accBeta1, adam.beta1!],
-    [adam.accBeta2, adam.beta2!],
-  ] as const) {
-    const b = Math.fround(beta);
-    let p = b;
-    for (let i = 0; i < n; i++) p = Math.fround(p * b);
-    tf.tidy(() => acc.assign(tf.scalar(p)));
   }
 }

@@ -44,6 +44,34 @@ describe('gymlab train gan --resume', () => {
     expect(config.resumes[0].fromStep).toBe(3);
   });
 
+  it('image runs (conditional, with a weight average) resume to the uninterrupted result too', {
+    timeout: 240_000,
+  }, () => {
+    // The MNIST classifier comes from the models directory test/global-setup.ts prepared (GYMLAB_MODELS_DIR).
+    const image = [
+      ...['--variant', 'gan', '--data', 'mnist:1,7', '--seed', '6', '--eval-every', '2', '--json'],
+      ...['--set', 'gChannels=4', '--set', 'dChannels=4', '--set', 'batchSize=16', '--set', 'evalSamples=64'],
+      ...['--set', 'conditional=true', '--set', 'gEma=0.9', '--set', 'minibatchStd=true'],
+    ];
+    const root = mkdtempSync(join(tmpdir(), 'gymlab-gan-resume-'));
+    const whole = join(root, 'whole');
+    const a = runCli(['train', 'gan', ...image, '--steps', '4', '--out', whole]);
+    expect(a.status, a.stderr).toBe(0);
+    const part = join(root, 'part');
+    expect(runCli(['train', 'gan', ...image, '--steps', '2', '--out', part]).status).toBe(0);
+    const b = runCli(['train', 'gan', '--resume', part, '--steps', '4', '--json']);
+    expect(b.status, b.stderr).toBe(0);
+    const ja = parseSingleJson(a.stdout);
+    const jb = parseSingleJson(b.stdout);
+    for (const key of ['steps', 'inceptionScore', 'frechetDistance', 'classCoverage']) {
+      expect(jb[key], key).toEqual(ja[key]);
+    }
+    expect(metricsOf(part)).toEqual(metricsOf(whole));
+    const weights = (dir: string) =>
+      readFileSync(join(dir, 'checkpoints', 'step_4', 'generator', 'weights.bin'));
+    expect(weights(part).equals(weights(whole))).toBe(true);
+  });
+
   it('refuses what it cannot do, with exit 2 and a message naming the problem', () => {
     const root = mkdtempSync(join(tmpdir(), 'gymlab-gan-resume-'));
     const run = join(root, 'run');

@@ -2,7 +2,7 @@
 export const TRAIN_GAN_USAGE = `gymlab train gan --variant gan|lsgan|wgan|wgan-gp|sngan --data <source>
                  [--steps N] [--seed S] [--set key=value …] [--eval-every N] [--sample-every N] [--out dir]
                  [--backend …] [--threads N|auto] [--json]
-       gymlab train gan --resume <runDir> [--steps N] [--json]
+       gymlab train gan --resume <runDir> [--steps N] [--threads N|auto] [--json]
   --data is 2-D data (8gaussians, 25gaussians, swissroll, ring, twomoons, or a JSON/CSV file of x,y pairs) or
   images (mnist, mnist-thin, mnist-thick, mnist-inverted, optionally with digits: mnist:3, mnist:0,1; or a folder
   of PNG/JPEG files). --steps counts generator steps (default 2000); evaluation and checkpoints every
@@ -16,8 +16,8 @@ export const TRAIN_GAN_USAGE = `gymlab train gan --variant gan|lsgan|wgan|wgan-g
   on labelled MNIST domains, false), evalSamples (1500).
   Writes runs/<data>__<variant>__<seed>__<time>/: config.json, metrics.jsonl, samples/step_<N>.png (image grids,
   or real vs generated points over the critic's contours), checkpoints/step_<N>/{generator,discriminator}.
-  --resume continues a 2-D run from its latest checkpoint (weights, optimiser state, Rng: the same result as an
-  uninterrupted run); --steps may raise its budget.
+  --resume continues a run (2-D or images) from its latest checkpoint (weights, batch-norm parameters, weight
+  average, optimiser state, Rng: the same result as an uninterrupted run); --steps may raise its budget.
   --threads N|auto: threads of the wasm backend's convolutions (default $GYMLAB_WASM_THREADS, else 1; auto = the
   cores, at most 8); results are the same for any count.
   --json prints {runDir, steps, wallSeconds, backend} and for 2-D data {modesCovered, highQualityRate,

@@ -3,7 +3,8 @@ import { basename, join } from 'node:path';
 
 import { parseBackendChoice, parseThreads } from '../../../models/backend-choices.ts';
 import type { ImageGanConfig } from '../../../models/gan/image-gan.ts';
-import type { ToyGanConfig, ToyGanState } from '../../../models/gan/toy-gan.ts';
+import type { ToyGanConfig } from '../../../models/gan/toy-gan.ts';
+import type { GanTrainerState } from '../../../models/gan/trainer-state.ts';
 import { readTidy } from '../../../models/read-tidy.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../../run-store/atomic-write.ts';
 import { readMetricsLines } from '../../training/run-dir.ts';
@@ -85,7 +86,7 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
         throw new UsageError(`--${flag} cannot be combined with --resume (the run's config.json decides it)`);
       }
     }
-    return resumeToyGan(argv, values.resume, values);
+    return resumeGan(argv, values.resume, values);
   }
   if (values.variant === undefined)
     throw new UsageError('--variant is required (gan, lsgan, wgan, wgan-gp, sngan)');
@@ -155,7 +156,8 @@ interface ToyRun {
  * optimiser slots, sngan's u, Rng), exactly as if it had not stopped; metrics logged after that checkpoint are
  * dropped and logged again. `--steps` may raise the budget.
  */
-async function resumeToyGan(
+/** `train gan --resume <runDir>`: a 2-D or image run continues from its latest trainer state. */
+async function resumeGan(
   argv: string[],
   runDir: string,
   values: {
@@ -163,6 +165,7 @@ async function resumeToyGan(
     'eval-every'?: string;
     'sample-every'?: string;
     backend?: string;
+    threads?: string;
     json?: boolean;
   },
 ): Promise<number> {
@@ -177,14 +180,7 @@ async function resumeToyGan(
     sampleEvery?: number;
     options?: Record<string, unknown>;
   };
-  if (saved.kind !== 'gan' || saved.data?.kind === 'image') {
-    throw new UsageError(
-      `--resume: ${runDir} is not a 2-D GAN run (resuming covers 2-D runs; image runs restart)`,
-    );
-  }
-  const { toyGanConfig } = await import('../../../models/gan/toy-gan.ts');
-  const { optimizer: _optimizer, ...options } = saved.options ?? {};
-  const config = toyGanConfig(options);
+  if (saved.kind !== 'gan') throw new UsageError(`--resume: ${runDir} is not a \`train gan\` run`);
   const { latestGanCheckpoint } = await import('../../../models/gan/eval.ts');
   const from = latestGanCheckpoint(runDir, 'state.json');
   if (!from) throw new UsageError(`--resume: ${runDir} has no checkpoint with a trainer state (state.json)`);
@@ -200,6 +196,24 @@ async function resumeToyGan(
     1e8,
   )!;
   if (values.backend !== undefined) parseBackendChoice(values.backend);
+  const threads = values.threads !== undefined ? parseThreads(values.threads) : undefined;
+  const { optimizer: _optimizer, ...options } = saved.options ?? {};
+  if (saved.data?.kind === 'image') {
+    const { imageGanConfig } = await import('../../../models/gan/image-gan.ts');
+    return trainImageGan(argv, imageGanConfig(options), {
+      steps,
+      seed: Number(options['seed'] ?? 0),
+      evalEvery,
+      sampleEvery,
+      out: runDir,
+      backend: values.backend,
+      threads,
+      json: values.json ?? false,
+      from,
+    });
+  }
+  const { toyGanConfig } = await import('../../../models/gan/toy-gan.ts');
+  const config = toyGanConfig(options);
   return runToyGan(argv, {
     dir: runDir,
     config,
@@ -207,6 +221,7 @@ async function resumeToyGan(
     evalEvery,
     sampleEvery,
     backendChoice: values.backend,
+    threads,
     json: values.json ?? false,
     from,
   });
@@ -230,22 +245,7 @@ async function runToyGan(argv: string[], run: ToyRun): Promise<number> {
   let wallOffset = 0;
   const metricsPath = join(dir, 'metrics.jsonl');
   if (run.from) {
-    const state = JSON.parse(readFileSync(join(run.from.dir, 'state.json'), 'utf8')) as ToyGanState;
-    await trainer.loadState(state, new Uint8Array(readFileSync(join(run.from.dir, 'state.bin'))));
-    first = state.steps + 1;
-    // Lines logged after the checkpoint are logged again by the resumed steps.
-    const kept = readMetricsLines(dir).filter(
-      (l) => typeof l['step'] === 'number' && l['step'] <= state.steps,
-    );
-    wallOffset = Number(kept.at(-1)?.['wall_seconds'] ?? 0);
-    writeFileAtomic(metricsPath, kept.map((l) => `${JSON.stringify(l)}\n`).join(''));
-    const savedConfig = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
-    const resumes = Array.isArray(savedConfig['resumes']) ? savedConfig['resumes'] : [];
-    writeJsonAtomic(join(dir, 'config.json'), {
-      ...savedConfig,
-      steps,
-      resumes: [...resumes, { fromStep: state.steps, at: new Date().toISOString(), command: argv }],
-    });
+    ({ first, wallOffset } = await resumeFrom(dir, run.from, steps, argv, trainer));
   } else {
     mkdirSync(join(dir, 'checkpoints'), { recursive: true });
     writeJsonAtomic(join(dir, 'config.json'), {
@@ -303,10 +303,7 @@ async function runToyGan(argv: string[], run: ToyRun): Promise<number> {
             'eval/sliced_wasserstein': last.slicedWasserstein,
           });
           await writeCheckpoint(dir, i, trainer);
-          const { state, data } = await trainer.saveState();
-          // state.json last: its presence marks a complete state for --resume.
-          writeFileAtomic(join(dir, 'checkpoints', `step_${i}`, 'state.bin'), data);
-          writeJsonAtomic(join(dir, 'checkpoints', `step_${i}`, 'state.json'), state);
+          await writeTrainerState(dir, i, trainer);
         }
         if (i % sampleEvery === 0 || i === steps) writeToySample(i);
         if (i % 10 === 0 || i === steps || 'eval/energy_distance' in line) log(line);
@@ -353,6 +350,8 @@ interface ImageRunFlags {
   backend?: string;
   threads?: number | 'auto';
   json?: boolean;
+  /** Resume: the checkpoint to continue from (`out` is then the run directory). */
+  from?: { dir: string; step: number };
 }
 
 /** `train gan` on images: the DCGAN-style ImageGanTrainer, MNIST-classifier metrics, PNG sample grids. */
@@ -395,26 +394,30 @@ async function trainImageGan(argv: string[], config: ImageGanConfig, f: ImageRun
     const dataName = basename(config.data).replace(/[^A-Za-z0-9_.-]/g, '_');
     const dir =
       f.out ?? join('runs', `${dataName}__${config.variant}__${seed}__${Math.floor(Date.now() / 1000)}`);
+    let first = 1;
+    let wallOffset = 0;
+    if (f.from) ({ first, wallOffset } = await resumeFrom(dir, f.from, steps, argv, trainer));
     mkdirSync(join(dir, 'checkpoints'), { recursive: true });
     mkdirSync(join(dir, 'samples'), { recursive: true });
-    writeJsonAtomic(join(dir, 'config.json'), {
-      kind: 'gan',
-      data: {
-        kind: 'image',
-        spec: config.data,
-        count: data.count,
-        height: data.height,
-        width: data.width,
-        channels: data.channels,
-      },
-      command: ['gymlab', 'train', 'gan', ...argv],
-      createdAt: new Date().toISOString(),
-      steps,
-      evalEvery,
-      sampleEvery,
-      backend: { requested: f.backend ?? null, tfjs: backend.name, threads: backend.threads },
-      options: config,
-    });
+    if (!f.from)
+      writeJsonAtomic(join(dir, 'config.json'), {
+        kind: 'gan',
+        data: {
+          kind: 'image',
+          spec: config.data,
+          count: data.count,
+          height: data.height,
+          width: data.width,
+          channels: data.channels,
+        },
+        command: ['gymlab', 'train', 'gan', ...argv],
+        createdAt: new Date().toISOString(),
+        steps,
+        evalEvery,
+        sampleEvery,
+        backend: { requested: f.backend ?? null, tfjs: backend.name, threads: backend.threads },
+        options: config,
+      });
     const metricsPath = join(dir, 'metrics.jsonl');
     const log = (line: Record<string, unknown>) =>
       appendFileSync(
@@ -430,11 +433,11 @@ async function trainImageGan(argv: string[], config: ImageGanConfig, f: ImageRun
     const start = performance.now();
     let last: ImageMetricsLike | null = null;
     await withProgress(bar, async () => {
-      for (let i = 1; i <= steps; i++) {
+      for (let i = first; i <= steps; i++) {
         const s = trainer.step();
         const line: Record<string, unknown> = {
           step: i,
-          wall_seconds: (performance.now() - start) / 1000,
+          wall_seconds: wallOffset + (performance.now() - start) / 1000,
           'losses/d_loss': s.dLoss,
           'losses/g_loss': s.gLoss,
         };
@@ -451,11 +454,15 @@ async function trainImageGan(argv: string[], config: ImageGanConfig, f: ImageRun
             }
           }
           evaluated = true;
-          await writeCheckpoint(dir, i, trainer);
         }
         if (i % sampleEvery === 0 || i === steps) {
           const grid = trainer.generate(64);
           writeFileAtomic(join(dir, 'samples', `step_${i}.png`), imageGridPng(grid, { columns: 8 }));
+        }
+        if (evaluated) {
+          // After the samples, which draw from the trainer's Rng: the state holds what step i + 1 starts from.
+          await writeCheckpoint(dir, i, trainer);
+          await writeTrainerState(dir, i, trainer);
         }
         if (i % 10 === 0 || i === steps || evaluated) log(line);
         bar.update(i, {
@@ -470,7 +477,7 @@ async function trainImageGan(argv: string[], config: ImageGanConfig, f: ImageRun
     const result: TrainImageGanResultJson = {
       runDir: dir,
       steps,
-      wallSeconds: (performance.now() - start) / 1000,
+      wallSeconds: wallOffset + (performance.now() - start) / 1000,
       backend: backend.name,
       inceptionScore: final?.inceptionScore ?? null,
       frechetDistance: final?.frechetDistance ?? null,
@@ -501,6 +508,43 @@ interface ImageMetricsLike {
   inceptionScore: number;
   frechetDistance: number;
   classCoverage: number;
+}
+
+interface Resumable {
+  saveState(): Promise<{ state: GanTrainerState; data: Uint8Array }>;
+  loadState(state: GanTrainerState, data: Uint8Array): Promise<void>;
+}
+
+/** Writes the trainer's state beside a checkpoint's weights; state.json last: it marks a complete state. */
+async function writeTrainerState(dir: string, step: number, trainer: Resumable): Promise<void> {
+  const { state, data } = await trainer.saveState();
+  writeFileAtomic(join(dir, 'checkpoints', `step_${step}`, 'state.bin'), data);
+  writeJsonAtomic(join(dir, 'checkpoints', `step_${step}`, 'state.json'), state);
+}
+
+/**
+ * Loads the checkpoint's trainer state, drops metrics logged after it (the resumed steps log them again),
+ * and records the resume in config.json. Returns the first step to run and the wall time already spent.
+ */
+async function resumeFrom(
+  dir: string,
+  from: { dir: string; step: number },
+  steps: number,
+  argv: string[],
+  trainer: Resumable,
+): Promise<{ first: number; wallOffset: number }> {
+  const state = JSON.parse(readFileSync(join(from.dir, 'state.json'), 'utf8')) as GanTrainerState;
+  await trainer.loadState(state, new Uint8Array(readFileSync(join(from.dir, 'state.bin'))));
+  const kept = readMetricsLines(dir).filter((l) => typeof l['step'] === 'number' && l['step'] <= state.steps);
+  writeFileAtomic(join(dir, 'metrics.jsonl'), kept.map((l) => `${JSON.stringify(l)}\n`).join(''));
+  const savedConfig = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const resumes = Array.isArray(savedConfig['resumes']) ? savedConfig['resumes'] : [];
+  writeJsonAtomic(join(dir, 'config.json'), {
+    ...savedConfig,
+    steps,
+    resumes: [...resumes, { fromStep: state.steps, at: new Date().toISOString(), command: argv }],
+  });
+  return { first: state.steps + 1, wallOffset: Number(kept.at(-1)?.['wall_seconds'] ?? 0) };
 }
 
 async function writeCheckpoint(
