@@ -355,9 +355,13 @@ export class ImageGanTrainer {
 
   /**
    * `n` generated images, NHWC in [0, 1] (generated in batches of batchSize: batch-norm statistics as in
-   * training); conditional runs draw classes like the training labels and return them as `labels`.
+   * training); conditional runs draw classes like the training labels (or take `classes`, one per image) and
+   * return them as `labels`.
    */
-  generate(n: number): ImageSet {
+  generate(n: number, classes?: Int32Array): ImageSet {
+    if (classes && (!this.labels || classes.length !== n)) {
+      throw new RangeError('generate: classes need a conditional run and one class per image');
+    }
     const { height, width, channels } = this.spec;
     const px = height * width * channels;
     const images = new Float32Array(n * px);
@@ -365,15 +369,21 @@ export class ImageGanTrainer {
     const B = this.config.batchSize;
     for (let at = 0; at < n; at += B) {
       const m = Math.min(B, n - at);
-      const classes = this.sampleClasses(B);
-      if (labels && classes) labels.set(classes.subarray(0, m), at);
+      const batch = this.sampleClasses(B);
+      if (batch && classes) batch.set(classes.subarray(at, at + m));
+      if (labels && batch) labels.set(batch.subarray(0, m), at);
       const out = readTidy(() => {
-        const y = classes ? this.oneHot(classes) : undefined;
+        const y = batch ? this.oneHot(batch) : undefined;
         return tf.mul(tf.add(generatorForward(this.spec, this.sampler, this.noise(B), y), 1), 0.5);
       });
       images.set(out.subarray(0, m * px), at * px);
     }
     return { images, labels, count: n, height, width, channels };
+  }
+
+  /** The classes of the training labels, ascending (conditional runs), else []. */
+  get presentClasses(): number[] {
+    return this.labels ? [...new Set(this.labels)].sort((a, b) => a - b) : [];
   }
 
   /** Whether the MNIST classifier's metrics apply (28×28 grey images). */

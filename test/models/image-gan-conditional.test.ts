@@ -88,6 +88,9 @@ describe('class-conditional image GANs', () => {
       const out = t.generate(30);
       expect(out.labels).not.toBeNull();
       expect(new Set(out.labels)).toEqual(new Set([3, 5]));
+      expect(t.presentClasses).toEqual([3, 5]);
+      const asked = Int32Array.from({ length: 12 }, (_, k) => (k % 3 === 0 ? 3 : 5));
+      expect(Array.from(t.generate(12, asked).labels!)).toEqual(Array.from(asked));
       t.dispose();
     }
   });
@@ -114,7 +117,11 @@ describe('class-conditional image GANs', () => {
     t.dispose();
   });
 
-  it('needs labelled images', () => {
+  it('needs labelled images; asking an unconditional run for classes is an error', () => {
+    const plain = new ImageGanTrainer({ variant: 'gan', data: 'mnist', seed: 1, ...TINY }, labelledSet([0]));
+    expect(() => plain.generate(2, Int32Array.from([0, 0]))).toThrow(/classes need a conditional run/);
+    expect(plain.presentClasses).toEqual([]);
+    plain.dispose();
     const unlabelled = { ...labelledSet([0]), labels: null };
     expect(
       () =>

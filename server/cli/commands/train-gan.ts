@@ -456,8 +456,15 @@ async function trainImageGan(argv: string[], config: ImageGanConfig, f: ImageRun
           evaluated = true;
         }
         if (i % sampleEvery === 0 || i === steps) {
-          const grid = trainer.generate(64);
-          writeFileAtomic(join(dir, 'samples', `step_${i}.png`), imageGridPng(grid, { columns: 8 }));
+          // Conditional runs: one column per class (8 rows); otherwise an 8×8 grid.
+          const present = trainer.presentClasses;
+          const columns = present.length > 0 && present.length <= 16 ? present.length : 8;
+          const classes =
+            columns === present.length
+              ? Int32Array.from({ length: 8 * columns }, (_, k) => present[k % columns]!)
+              : undefined;
+          const grid = trainer.generate(8 * columns, classes);
+          writeFileAtomic(join(dir, 'samples', `step_${i}.png`), imageGridPng(grid, { columns }));
         }
         if (evaluated) {
           // After the samples, which draw from the trainer's Rng: the state holds what step i + 1 starts from.
