@@ -11,6 +11,7 @@ import type { ImageSet } from '../data/mnist.ts';
 import { registerWasmKernels } from '../kernels/register.ts';
 import { ImagePool } from './history-pool.ts';
 import { instanceNorm, reflectionPad2d } from './image-ops.ts';
+import { type GanTrainerState, type NamedTensor, packTrainerState, SavedTensors } from './trainer-state.ts';
 
 /**
  * CycleGAN (Zhu et al. 2017) at CPU scale. Defaults from junyanz/pytorch-CycleGAN-and-pix2pix: LSGAN loss,
@@ -267,6 +268,17 @@ export function cycleGanGeneratorLoss(
   return { total: tf.addN([gAdv, cycle, identity]) as tf.Scalar, gAdv, cycle, identity };
 }
 
+/**
+ * A CycleGAN trainer's resumable state (`state.json`; the floats go to `state.bin`): the GAN trainer state —
+ * every network parameter as `<net>/<param>` (e.g. `g_ab/in/w`), both Adam optimisers' slots under `gopt/` and
+ * `dopt/`, the step count and the trainer Rng — plus each history pool's Rng state and image count. A pool's
+ * stored images are the float tensor `pool_a` / `pool_b` of shape [count, H·W·C] (in slot order; absent while
+ * the pool is empty).
+ */
+export interface CycleGanTrainerState extends GanTrainerState {
+  pools: Record<'a' | 'b', { count: number; rng: number[] }>;
+}
+
 /** Unpaired image-to-image translation between two image sets; seeded; all tensors freed each step. */
 export class CycleGanTrainer {
   readonly config: CycleGanConfig;
@@ -276,7 +288,7 @@ export class CycleGanTrainer {
   readonly nets: Record<CycleGanNet, NetParams>;
   /** Steps done (each: one update of both generators, then one of both discriminators). */
   steps = 0;
-  private readonly rng: Rng;
+  private rng: Rng;
   private readonly poolA: ImagePool;
   private readonly poolB: ImagePool;
   private readonly gOpt: tf.Optimizer;
@@ -458,6 +470,66 @@ export class CycleGanTrainer {
         loaded.dispose();
       }
     }
+  }
+
+  /**
+   * The whole training state (see CycleGanTrainerState): with `loadState` on a trainer built from the same
+   * config and data, the following steps are bit-identical to this trainer's.
+   */
+  async saveState(): Promise<{ state: CycleGanTrainerState; data: Uint8Array }> {
+    const named: NamedTensor[] = CYCLEGAN_NETS.flatMap((net) =>
+      [...this.nets[net]].map(([name, tensor]) => ({ name: `${net}/${name}`, tensor })),
+    );
+    const pools = { a: this.poolA.getState(), b: this.poolB.getState() };
+    const px = this.poolA.imageSize;
+    const poolTensors: NamedTensor[] = [];
+    for (const key of ['a', 'b'] as const) {
+      const count = pools[key].images.length / px;
+      if (count > 0) {
+        poolTensors.push({ name: `pool_${key}`, tensor: tf.tensor2d(pools[key].images, [count, px]) });
+      }
+    }
+    try {
+      const { state, data } = await packTrainerState(
+        [...named, ...poolTensors],
+        this.optimizers(),
+        this.steps,
+        this.rng.getState(),
+      );
+      const poolState = (key: 'a' | 'b') => ({ count: pools[key].images.length / px, rng: pools[key].rng });
+      return { state: { ...state, pools: { a: poolState('a'), b: poolState('b') } }, data };
+    } finally {
+      tf.dispose(poolTensors.map((t) => t.tensor));
+    }
+  }
+
+  /** Restores what `saveState` wrote; the trainer must have been built with the same config. */
+  async loadState(state: CycleGanTrainerState, data: Uint8Array): Promise<void> {
+    if (!state.pools?.a || !state.pools.b)
+      throw new RangeError('CycleGAN state: the history pools are missing');
+    const saved = new SavedTensors(state, data);
+    for (const net of CYCLEGAN_NETS) {
+      for (const [name, v] of this.nets[net]) saved.into(`${net}/${name}`, v);
+    }
+    const px = this.poolA.imageSize;
+    const poolImages = (key: 'a' | 'b'): Float32Array => {
+      const count = state.pools[key].count;
+      return count === 0 ? new Float32Array(0) : saved.values(`pool_${key}`, [count, px]).slice();
+    };
+    const a = poolImages('a');
+    const b = poolImages('b');
+    await saved.intoOptimizers(this.optimizers());
+    this.poolA.setState({ images: a, rng: state.pools.a.rng });
+    this.poolB.setState({ images: b, rng: state.pools.b.rng });
+    this.steps = state.steps;
+    this.rng = Rng.fromState(state.rng);
+  }
+
+  private optimizers(): [string, tf.Optimizer][] {
+    return [
+      ['gopt', this.gOpt],
+      ['dopt', this.dOpt],
+    ];
   }
 
   dispose(): void {

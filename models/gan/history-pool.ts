@@ -1,4 +1,10 @@
-import type { Rng } from '../../envs/core/rng.ts';
+import { Rng } from '../../envs/core/rng.ts';
+
+/** What `ImagePool.getState` returns: the stored images back to back (count·imageSize floats) and the Rng state. */
+export interface ImagePoolState {
+  images: Float32Array;
+  rng: number[];
+}
 
 /**
  * The history of generated images CycleGAN shows its discriminators (Shrivastava et al.; util/image_pool.py in
@@ -7,12 +13,13 @@ import type { Rng } from '../../envs/core/rng.ts';
  * replaced by the new one, otherwise the new one is returned. Size 0 returns every batch unchanged.
  *
  * Images are plain Float32Arrays (copied in, copied out), so the pool holds no tensors and needs no disposal.
+ * `getState` / `setState` save and restore the stored images and the Rng, so a resumed run draws the same.
  */
 export class ImagePool {
   readonly size: number;
   /** Floats per image (H·W·C). */
   readonly imageSize: number;
-  private readonly rng: Rng;
+  private rng: Rng;
   private readonly stored: Float32Array[] = [];
 
   constructor(size: number, imageSize: number, rng: Rng) {
@@ -51,6 +58,31 @@ export class ImagePool {
       }
     }
     return out;
+  }
+
+  /** The stored images (copied, in slot order) and the Rng's state. */
+  getState(): ImagePoolState {
+    const images = new Float32Array(this.stored.length * this.imageSize);
+    this.stored.forEach((image, k) => {
+      images.set(image, k * this.imageSize);
+    });
+    return { images, rng: this.rng.getState() };
+  }
+
+  /** Restores what `getState` returned (from a pool of the same size and image size). */
+  setState(state: ImagePoolState): void {
+    const count = state.images.length / this.imageSize;
+    if (!Number.isInteger(count) || count > this.size) {
+      throw new RangeError(
+        `ImagePool.setState: expected at most ${this.size} images of ${this.imageSize} floats, got ` +
+          `${state.images.length} floats`,
+      );
+    }
+    this.stored.length = 0;
+    for (let k = 0; k < count; k++) {
+      this.stored.push(state.images.slice(k * this.imageSize, (k + 1) * this.imageSize));
+    }
+    this.rng = Rng.fromState(state.rng);
   }
 
   clear(): void {

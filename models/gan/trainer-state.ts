@@ -46,7 +46,7 @@ export async function packTrainerState(
 
 /** The saved tensors by name; throws on a version or length mismatch. */
 export class SavedTensors {
-  private readonly values = new Map<string, { shape: number[]; values: Float32Array }>();
+  private readonly byName = new Map<string, { shape: number[]; values: Float32Array }>();
   readonly state: GanTrainerState;
 
   constructor(state: GanTrainerState, data: Uint8Array) {
@@ -57,18 +57,24 @@ export class SavedTensors {
     for (const t of state.tensors) {
       const n = t.shape.reduce((a, b) => a * b, 1);
       if (at + n > flat.length) throw new RangeError('GAN state data is shorter than its manifest');
-      this.values.set(t.name, { shape: t.shape, values: flat.subarray(at, at + n) });
+      this.byName.set(t.name, { shape: t.shape, values: flat.subarray(at, at + n) });
       at += n;
     }
   }
 
+  /** The saved values of `name`, which must have `shape` (a view into the loaded buffer). */
+  values(name: string, shape: number[]): Float32Array {
+    const got = this.byName.get(name);
+    if (!got || got.shape.join() !== shape.join()) {
+      throw new RangeError(`GAN state: '${name}' missing or shaped [${got?.shape}] instead of [${shape}]`);
+    }
+    return got.values;
+  }
+
   /** Assigns the saved `name` to `v` (same shape required). */
   into(name: string, v: tf.Variable): void {
-    const got = this.values.get(name);
-    if (!got || got.shape.join() !== v.shape.join()) {
-      throw new RangeError(`GAN state: '${name}' missing or shaped [${got?.shape}] instead of [${v.shape}]`);
-    }
-    tf.tidy(() => v.assign(tf.tensor(got.values, got.shape)));
+    const values = this.values(name, v.shape);
+    tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
   }
 
   /** Restores each optimiser's slots saved under `<prefix>/`. */
@@ -77,7 +83,7 @@ export class SavedTensors {
       const weights = this.state.tensors
         .filter((t) => t.name.startsWith(`${prefix}/`))
         .map((t) => {
-          const v = this.values.get(t.name)!;
+          const v = this.byName.get(t.name)!;
           return { name: t.name.slice(prefix.length + 1), tensor: tf.tensor(v.values, v.shape) };
         });
       await opt.setWeights(weights);

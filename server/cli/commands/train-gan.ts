@@ -1,16 +1,21 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { parseBackendChoice, parseThreads } from '../../../models/backend-choices.ts';
 import type { ImageGanConfig } from '../../../models/gan/image-gan.ts';
 import type { ToyGanConfig } from '../../../models/gan/toy-gan.ts';
-import type { GanTrainerState } from '../../../models/gan/trainer-state.ts';
 import { readTidy } from '../../../models/read-tidy.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../../run-store/atomic-write.ts';
-import { readMetricsLines } from '../../training/run-dir.ts';
 import { intFlag, keyValuePairs, parseFlags, UsageError } from '../args.ts';
 import { fmtNum, printJson, printTable, progressBar, withProgress } from '../output.ts';
 import { TRAIN_GAN_USAGE } from './gan-usage.ts';
+import {
+  type ResumeFlags,
+  refuseWithResume,
+  resumeFrom,
+  resumeTarget,
+  writeTrainerState,
+} from './run-resume.ts';
 
 /** The keys of the one JSON object `--json` prints for an image run (metrics null for non-MNIST-shaped images). */
 export interface TrainImageGanResultJson {
@@ -80,12 +85,7 @@ export async function trainGanCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   if (values.resume !== undefined) {
-    for (const flag of ['variant', 'data', 'seed', 'set', 'out'] as const) {
-      const v = values[flag];
-      if (v !== undefined && !(Array.isArray(v) && v.length === 0)) {
-        throw new UsageError(`--${flag} cannot be combined with --resume (the run's config.json decides it)`);
-      }
-    }
+    refuseWithResume(values, ['variant', 'data', 'seed', 'set', 'out']);
     return resumeGan(argv, values.resume, values);
   }
   if (values.variant === undefined)
@@ -157,73 +157,32 @@ interface ToyRun {
  * dropped and logged again. `--steps` may raise the budget.
  */
 /** `train gan --resume <runDir>`: a 2-D or image run continues from its latest trainer state. */
-async function resumeGan(
-  argv: string[],
-  runDir: string,
-  values: {
-    steps?: string;
-    'eval-every'?: string;
-    'sample-every'?: string;
-    backend?: string;
-    threads?: string;
-    json?: boolean;
-  },
-): Promise<number> {
-  const configPath = join(runDir, 'config.json');
-  if (!existsSync(configPath))
-    throw new UsageError(`--resume: ${runDir} is not a run directory (no config.json)`);
-  const saved = JSON.parse(readFileSync(configPath, 'utf8')) as {
-    kind?: string;
-    data?: { kind?: string };
-    steps?: number;
-    evalEvery?: number;
-    sampleEvery?: number;
-    options?: Record<string, unknown>;
-  };
-  if (saved.kind !== 'gan') throw new UsageError(`--resume: ${runDir} is not a \`train gan\` run`);
-  const { latestGanCheckpoint } = await import('../../../models/gan/eval.ts');
-  const from = latestGanCheckpoint(runDir, 'state.json');
-  if (!from) throw new UsageError(`--resume: ${runDir} has no checkpoint with a trainer state (state.json)`);
-  const steps = intFlag(values.steps ?? String(saved.steps ?? 2000), 'steps', 1, 100_000_000)!;
-  if (steps <= from.step) {
-    throw new UsageError(`--steps must be above the checkpoint's step ${from.step} to resume (got ${steps})`);
-  }
-  const evalEvery = intFlag(values['eval-every'] ?? String(saved.evalEvery ?? 500), 'eval-every', 1, 1e8)!;
-  const sampleEvery = intFlag(
-    values['sample-every'] ?? String(saved.sampleEvery ?? evalEvery),
-    'sample-every',
-    1,
-    1e8,
-  )!;
-  if (values.backend !== undefined) parseBackendChoice(values.backend);
-  const threads = values.threads !== undefined ? parseThreads(values.threads) : undefined;
-  const { optimizer: _optimizer, ...options } = saved.options ?? {};
-  if (saved.data?.kind === 'image') {
+async function resumeGan(argv: string[], runDir: string, flags: ResumeFlags): Promise<number> {
+  const t = await resumeTarget(runDir, 'gan', 'train gan', flags, {
+    steps: 2000,
+    evalEvery: () => 500,
+    sampleEvery: () => 500,
+  });
+  const { optimizer: _optimizer, ...options } = t.saved.options ?? {};
+  const json = flags.json ?? false;
+  if (t.saved.data?.kind === 'image') {
     const { imageGanConfig } = await import('../../../models/gan/image-gan.ts');
-    return trainImageGan(argv, imageGanConfig(options), {
-      steps,
-      seed: Number(options['seed'] ?? 0),
-      evalEvery,
-      sampleEvery,
+    const config = imageGanConfig(options);
+    return trainImageGan(argv, config, {
+      ...t,
+      seed: config.seed,
       out: runDir,
-      backend: values.backend,
-      threads,
-      json: values.json ?? false,
-      from,
+      backend: flags.backend,
+      json,
     });
   }
   const { toyGanConfig } = await import('../../../models/gan/toy-gan.ts');
-  const config = toyGanConfig(options);
   return runToyGan(argv, {
+    ...t,
     dir: runDir,
-    config,
-    steps,
-    evalEvery,
-    sampleEvery,
-    backendChoice: values.backend,
-    threads,
-    json: values.json ?? false,
-    from,
+    config: toyGanConfig(options),
+    backendChoice: flags.backend,
+    json,
   });
 }
 
@@ -515,43 +474,6 @@ interface ImageMetricsLike {
   inceptionScore: number;
   frechetDistance: number;
   classCoverage: number;
-}
-
-interface Resumable {
-  saveState(): Promise<{ state: GanTrainerState; data: Uint8Array }>;
-  loadState(state: GanTrainerState, data: Uint8Array): Promise<void>;
-}
-
-/** Writes the trainer's state beside a checkpoint's weights; state.json last: it marks a complete state. */
-async function writeTrainerState(dir: string, step: number, trainer: Resumable): Promise<void> {
-  const { state, data } = await trainer.saveState();
-  writeFileAtomic(join(dir, 'checkpoints', `step_${step}`, 'state.bin'), data);
-  writeJsonAtomic(join(dir, 'checkpoints', `step_${step}`, 'state.json'), state);
-}
-
-/**
- * Loads the checkpoint's trainer state, drops metrics logged after it (the resumed steps log them again),
- * and records the resume in config.json. Returns the first step to run and the wall time already spent.
- */
-async function resumeFrom(
-  dir: string,
-  from: { dir: string; step: number },
-  steps: number,
-  argv: string[],
-  trainer: Resumable,
-): Promise<{ first: number; wallOffset: number }> {
-  const state = JSON.parse(readFileSync(join(from.dir, 'state.json'), 'utf8')) as GanTrainerState;
-  await trainer.loadState(state, new Uint8Array(readFileSync(join(from.dir, 'state.bin'))));
-  const kept = readMetricsLines(dir).filter((l) => typeof l['step'] === 'number' && l['step'] <= state.steps);
-  writeFileAtomic(join(dir, 'metrics.jsonl'), kept.map((l) => `${JSON.stringify(l)}\n`).join(''));
-  const savedConfig = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
-  const resumes = Array.isArray(savedConfig['resumes']) ? savedConfig['resumes'] : [];
-  writeJsonAtomic(join(dir, 'config.json'), {
-    ...savedConfig,
-    steps,
-    resumes: [...resumes, { fromStep: state.steps, at: new Date().toISOString(), command: argv }],
-  });
-  return { first: state.steps + 1, wallOffset: Number(kept.at(-1)?.['wall_seconds'] ?? 0) };
 }
 
 async function writeCheckpoint(
