@@ -81,4 +81,22 @@ describe('gymlab eval on an image GAN run', () => {
     expect(none.stderr).toMatch(/has no GAN checkpoint/);
     expect(none.stdout).toBe('');
   }, 180_000);
+
+  it('scores a class-conditional run with classes drawn like its training labels', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'gymlab-image-eval-')), 'run');
+    const train = runCli([
+      ...['train', 'gan', '--variant', 'gan', '--data', 'mnist:0,1', '--steps', '3', '--seed', '2', '--json'],
+      ...['--set', 'conditional=true', '--set', 'gChannels=4', '--set', 'dChannels=4'],
+      ...['--set', 'evalSamples=200', '--out', out],
+    ]);
+    expect(train.status, train.stderr).toBe(0);
+    const trained = parseSingleJson(train.stdout);
+    const r = runCli(['eval', out, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const a = parseSingleJson(r.stdout);
+    expect(a).toMatchObject({ step: 3, data: 'mnist:0,1' });
+    expect(Math.abs((a['inceptionScore'] as number) - (trained['inceptionScore'] as number))).toBeLessThan(
+      0.5,
+    );
+  }, 120_000);
 });
