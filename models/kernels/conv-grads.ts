@@ -56,6 +56,31 @@ function checkNhwc(dataFormat: unknown, kernel: string): void {
 }
 
 /**
+ * An NHWC crop of rows and columns (whole batch, all channels) by contiguous row copies. wasm's Slice kernel
+ * takes ≈ 3.5 ms for [64, 30, 30, 1] → [64, 28, 28, 1] (a per-element path), more than the convolution it
+ * serves; copying whole rows is ≈ 30× faster. Other slices go to the Slice kernel.
+ */
+function cropSpatial(x: Info, begin: number[], size: number[], backend: object): Info {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  if (begin[0] !== 0 || begin[3] !== 0 || size[0] !== n || size[3] !== c || x.dtype !== 'float32') {
+    return run('Slice', { x }, backend, { begin, size });
+  }
+  const wasm = backend as WasmBackend;
+  const src = wasm.readSync(x.dataId) as Float32Array;
+  const [, top, left] = begin as [number, number, number];
+  const [, rows, cols] = size as [number, number, number];
+  const out = new Float32Array(n * rows * cols * c);
+  const rowLength = cols * c;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < rows; y++) {
+      const from = ((b * h + top + y) * w + left) * c;
+      out.set(src.subarray(from, from + rowLength), (b * rows + y) * rowLength);
+    }
+  }
+  return wasm.makeOutput([n, rows, cols, c], 'float32', undefined, out);
+}
+
+/**
  * Brings `x`'s spatial axes (1, 2) to the extent a conv needs: `before[k]` rows/cols in front (negative: drop),
  * `after[k]` behind (negative: drop). Cropping is done with a Slice; the non-negative remainder is returned as
  * an explicit padding for the Conv2D kernel, so no padded copy is made.
@@ -74,7 +99,7 @@ function cropThenPad(
     x.shape[3] as number,
   ];
   const crop = begin.some((v) => v !== 0) || size.some((v, i) => v !== x.shape[i]);
-  const input = crop ? run('Slice', { x }, backend, { begin, size }) : x;
+  const input = crop ? cropSpatial(x, begin, size, backend) : x;
   const pad: Padding = [
     [0, 0],
     [Math.max(0, before[0]), Math.max(0, after[0])],
@@ -245,9 +270,7 @@ function subPixelInput(
   const tr = run('Transpose', { x: r4 }, backend, { perm: [0, 2, 1, 3] });
   const full = run('Reshape', { x: tr }, backend, { shape: [n, uh * s, uw * s, ci] });
   const exact = top === 0 && left === 0 && uh * s === h && uw * s === w;
-  const out = exact
-    ? full
-    : run('Slice', { x: full }, backend, { begin: [0, top, left, 0], size: [n, h, w, ci] });
+  const out = exact ? full : cropSpatial(full, [0, top, left, 0], [n, h, w, ci], backend);
   free(backend, gInfo, phases, r4, tr);
   if (!exact) free(backend, full);
   if (owned) free(backend, input);
