@@ -4,7 +4,8 @@ import { registerWasmFastMatMul } from './matmul.ts';
 
 /**
  * Registers gymlab's wasm kernels (conv gradients lowered to forward convolutions; transpose-first
- * BatchMatMul) and a cheaper LeakyRelu gradient. Idempotent; harmless when another backend is active. Call after `initBackend()`.
+ * BatchMatMul) and a cheaper LeakyRelu gradient. Idempotent; harmless when another backend is active. Call
+ * after `initBackend()`.
  */
 export function registerWasmKernels(): void {
   registerWasmConvGrads();
