@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -27,4 +29,15 @@ export function parseSingleJson(stdout: string): Record<string, unknown> {
   if (lines.length !== 1)
     throw new Error(`expected one line of JSON on stdout, got ${lines.length}:\n${stdout}`);
   return JSON.parse(lines[0]!) as Record<string, unknown>;
+}
+
+/** A run's metrics.jsonl without the wall clock, which legitimately differs between runs. */
+export function metricsWithoutWallClock(dir: string): Record<string, unknown>[] {
+  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const { wall_seconds: _w, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return rest;
+    });
 }

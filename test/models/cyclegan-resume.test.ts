@@ -11,7 +11,7 @@ import type { ImageSet } from '../../models/data/mnist.ts';
 import { CYCLEGAN_NETS, CycleGanTrainer, type CycleGanTrainerState } from '../../models/gan/cyclegan.ts';
 import { ImagePool } from '../../models/gan/history-pool.ts';
 import { registerWasmKernels } from '../../models/kernels/register.ts';
-import { parseSingleJson, runCli } from '../helpers/cli.ts';
+import { metricsWithoutWallClock, parseSingleJson, runCli } from '../helpers/cli.ts';
 
 /** `n` random 8×8×1 images in [0, 1]. */
 function randomSet(n: number, seed: number): ImageSet {
@@ -19,17 +19,6 @@ function randomSet(n: number, seed: number): ImageSet {
   const images = new Float32Array(n * 64);
   for (let i = 0; i < images.length; i++) images[i] = rng.uniform();
   return { images, labels: null, count: n, height: 8, width: 8, channels: 1 };
-}
-
-/** metrics.jsonl without the wall clock, which legitimately differs between runs. */
-function metricsOf(dir: string): Record<string, unknown>[] {
-  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => {
-      const { wall_seconds: _w, ...rest } = JSON.parse(l) as Record<string, unknown>;
-      return rest;
-    });
 }
 
 describe('ImagePool state', () => {
@@ -164,8 +153,8 @@ describe('gymlab train cyclegan --resume', () => {
     for (const key of ['steps', 'backend', 'cycleError', 'identityPreserved', 'targetDomainRate']) {
       expect(jb[key], key).toEqual(ja[key]);
     }
-    expect(metricsOf(part)).toEqual(metricsOf(whole));
-    expect(metricsOf(part).map((l) => l['step'])).toEqual([2, 4]);
+    expect(metricsWithoutWallClock(part)).toEqual(metricsWithoutWallClock(whole));
+    expect(metricsWithoutWallClock(part).map((l) => l['step'])).toEqual([2, 4]);
     for (const net of ['g_ab', 'g_ba', 'd_a', 'd_b', '']) {
       const file = (dir: string) =>
         readFileSync(join(dir, 'checkpoints', 'step_4', net, net ? 'weights.bin' : 'state.bin'));

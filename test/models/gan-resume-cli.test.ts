@@ -4,21 +4,10 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { parseSingleJson, runCli } from '../helpers/cli.ts';
+import { metricsWithoutWallClock, parseSingleJson, runCli } from '../helpers/cli.ts';
 
 const tiny = ['--variant', 'sngan', '--data', '8gaussians', '--seed', '4', '--set', 'hidden=8'];
 const more = ['--set', 'batchSize=16', '--set', 'lrDecaySteps=6', '--eval-every', '3', '--json'];
-
-/** metrics.jsonl without the wall clock, which legitimately differs between runs. */
-function metricsOf(dir: string): Record<string, unknown>[] {
-  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => {
-      const { wall_seconds: _w, ...rest } = JSON.parse(l) as Record<string, unknown>;
-      return rest;
-    });
-}
 
 describe('gymlab train gan --resume', () => {
   it('a run stopped at a checkpoint and resumed ends exactly where an uninterrupted run ends', () => {
@@ -37,7 +26,7 @@ describe('gymlab train gan --resume', () => {
       expect(jb[key]).toEqual(ja[key]);
     }
     expect(jb['runDir']).toBe(part);
-    expect(metricsOf(part)).toEqual(metricsOf(whole));
+    expect(metricsWithoutWallClock(part)).toEqual(metricsWithoutWallClock(whole));
     const config = JSON.parse(readFileSync(join(part, 'config.json'), 'utf8'));
     expect(config.steps).toBe(6);
     expect(config.resumes).toHaveLength(1);
@@ -66,7 +55,7 @@ describe('gymlab train gan --resume', () => {
     for (const key of ['steps', 'inceptionScore', 'frechetDistance', 'classCoverage']) {
       expect(jb[key], key).toEqual(ja[key]);
     }
-    expect(metricsOf(part)).toEqual(metricsOf(whole));
+    expect(metricsWithoutWallClock(part)).toEqual(metricsWithoutWallClock(whole));
     const weights = (dir: string) =>
       readFileSync(join(dir, 'checkpoints', 'step_4', 'generator', 'weights.bin'));
     expect(weights(part).equals(weights(whole))).toBe(true);
